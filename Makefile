@@ -1,0 +1,51 @@
+# Every target creates the venv and installs on first use: `make run` and `make test` work on
+# a fresh clone with nothing typed before them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-unit test-integration test-e2e lint typecheck check bench reset clean
+
+setup: $(STAMP) ## create .venv and install the project with its locked dependencies
+
+$(STAMP): pyproject.toml requirements-dev.lock
+	@echo "==> creating $(VENV) and installing locked dependencies (first run only)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP) ## start the whole stack on http://127.0.0.1:8080 (Ctrl-C stops it)
+	$(BIN)/ecommerce dev
+
+reset: $(STAMP) ## wipe the local stack's state under .devstack/
+	$(BIN)/ecommerce dev --reset --no-start
+
+test: $(STAMP) ## the whole suite: unit, integration, end-to-end
+	$(BIN)/python -m pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.consumer
+
+clean:
+	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache

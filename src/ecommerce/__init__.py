@@ -1,0 +1,1 @@
+"""Event-driven e-commerce backend: the library every handler and worker imports."""

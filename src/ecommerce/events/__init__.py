@@ -1,0 +1,36 @@
+"""The published language: the event envelope and every event's payload, versioned.
+
+Producers and consumers share these models; bounded contexts import this package and never
+each other.
+"""
+
+from ecommerce.events.catalog import (
+    EVENT_MODELS,
+    InventoryRejected,
+    InventoryReserved,
+    LineItem,
+    Money,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
+    PaymentFailed,
+    PaymentSucceeded,
+)
+from ecommerce.events.envelope import Envelope, PoisonMessage, new_event, parse_payload
+
+__all__ = [
+    "EVENT_MODELS",
+    "Envelope",
+    "InventoryRejected",
+    "InventoryReserved",
+    "LineItem",
+    "Money",
+    "OrderCancelled",
+    "OrderConfirmed",
+    "OrderPlaced",
+    "PaymentFailed",
+    "PaymentSucceeded",
+    "PoisonMessage",
+    "new_event",
+    "parse_payload",
+]

@@ -1,0 +1,78 @@
+"""Every domain event's payload, version 1. Money is integer minor units, never floats."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Money(_Payload):
+    amount: int = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class LineItem(_Payload):
+    product_id: str
+    quantity: int = Field(gt=0)
+    unit_price: Money
+
+
+class OrderPlaced(_Payload):
+    order_id: str
+    customer_id: str
+    items: tuple[LineItem, ...] = Field(min_length=1)
+    total: Money
+    payment_token: str
+
+
+class InventoryReserved(_Payload):
+    order_id: str
+    items: tuple[LineItem, ...]
+    total: Money
+    payment_token: str
+
+
+class InventoryRejected(_Payload):
+    order_id: str
+    reason: Literal["out_of_stock", "unknown_product"]
+    product_ids: tuple[str, ...]
+
+
+class PaymentSucceeded(_Payload):
+    order_id: str
+    payment_id: str
+    amount: Money
+
+
+class PaymentFailed(_Payload):
+    order_id: str
+    reason: Literal["payment_declined", "payment_failed"]
+    decline_code: str | None = None
+
+
+class OrderConfirmed(_Payload):
+    order_id: str
+
+
+class OrderCancelled(_Payload):
+    order_id: str
+    reason: Literal["out_of_stock", "payment_declined", "payment_failed", "customer_cancelled"]
+
+
+EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
+    (model.__name__, 1): model
+    for model in (
+        OrderPlaced,
+        InventoryReserved,
+        InventoryRejected,
+        PaymentSucceeded,
+        PaymentFailed,
+        OrderConfirmed,
+        OrderCancelled,
+    )
+}

@@ -1,0 +1,1 @@
+"""What every service shares: config, logging, AWS clients, HTTP app factory, messaging."""

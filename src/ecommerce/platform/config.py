@@ -1,0 +1,69 @@
+"""Settings read from the environment, once, at start-up.
+
+The code knows no switch between the local stack and AWS: `AWS_ENDPOINT_URL` and the
+per-service `AWS_ENDPOINT_URL_<SERVICE>` are honoured by botocore itself.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ecommerce.resources import physical
+
+MOTO_ACCOUNT_ID = "123456789012"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    region: str
+    account_id: str
+    database_url: str
+    redis_url: str
+    host: str
+    port: int
+    catalog_url: str
+    orders_url: str
+    payment_gateway_url: str
+    topic_arn: str
+    worker_concurrency: int
+    worker_grace_seconds: float
+    handler_timeout_seconds: float
+    access_token_ttl_seconds: int
+
+    @classmethod
+    def from_env(cls, service: str) -> Settings:
+        region = _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1"))
+        account_id = _env("AWS_ACCOUNT_ID", MOTO_ACCOUNT_ID)
+        topic = physical("domain-events")
+        return cls(
+            service=service,
+            region=region,
+            account_id=account_id,
+            database_url=_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+            redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            host=_env("HOST", "0.0.0.0"),
+            port=_env_int("PORT", 8000),
+            catalog_url=_env("CATALOG_URL", "http://catalog"),
+            orders_url=_env("ORDERS_URL", "http://orders"),
+            payment_gateway_url=_env("PAYMENT_GATEWAY_URL", "http://127.0.0.1:8090"),
+            topic_arn=_env("ECOMMERCE_TOPIC_ARN", f"arn:aws:sns:{region}:{account_id}:{topic}"),
+            worker_concurrency=_env_int("WORKER_CONCURRENCY", 20),
+            worker_grace_seconds=_env_float("WORKER_GRACE_SECONDS", 20.0),
+            handler_timeout_seconds=_env_float("HANDLER_TIMEOUT_SECONDS", 25.0),
+            access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
+        )
