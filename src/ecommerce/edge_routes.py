@@ -1,0 +1,27 @@
+"""Which service answers which public path prefix.
+
+The dev edge gateway routes by this table, as the ALB ingress in `k8s/` does in AWS.
+"""
+
+from __future__ import annotations
+
+EDGE_ROUTES: tuple[tuple[str, str], ...] = (
+    ("/auth", "users"),
+    ("/users", "users"),
+    ("/.well-known", "users"),
+    ("/products", "catalog"),
+    ("/categories", "catalog"),
+    ("/cart", "cart"),
+    ("/orders", "orders"),
+)
+"""(path prefix, service); the longest matching prefix wins."""
+
+
+def service_for(path: str) -> str | None:
+    best: tuple[int, str] | None = None
+    for prefix, service in EDGE_ROUTES:
+        if (path == prefix or path.startswith(prefix + "/")) and (
+            best is None or len(prefix) > best[0]
+        ):
+            best = (len(prefix), service)
+    return best[1] if best else None

@@ -1,0 +1,55 @@
+"""One long-lived aiobotocore client per AWS service, created inside the running loop.
+
+Timeouts are explicit: the read timeout sits above SQS's 20 s long poll, and the connection
+pool is large enough for every poller plus every concurrent handler. Credentials come from
+botocore's chain (env, profile, IRSA web identity), which refreshes them before they expire.
+Endpoints come from `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` when set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from typing import Any
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import get_session
+
+LONG_POLL_SECONDS = 20
+
+
+def client_config(pool_size: int = 50) -> AioConfig:
+    return AioConfig(
+        connect_timeout=5,
+        read_timeout=LONG_POLL_SECONDS + 10,
+        max_pool_connections=pool_size,
+        retries={"max_attempts": 5, "mode": "adaptive"},
+    )
+
+
+class AwsClients:
+    """Opens each service's client on first use and closes them all together."""
+
+    def __init__(self, region: str, pool_size: int = 50) -> None:
+        self._region = region
+        self._config = client_config(pool_size)
+        self._session = get_session()
+        self._stack = AsyncExitStack()
+        self._clients: dict[str, Any] = {}
+        self._lock = asyncio.Lock()
+
+    async def client(self, service: str) -> Any:
+        if service in self._clients:
+            return self._clients[service]
+        async with self._lock:
+            if service in self._clients:
+                return self._clients[service]
+            context = self._session.create_client(
+                service, region_name=self._region, config=self._config
+            )
+            self._clients[service] = await self._stack.enter_async_context(context)
+        return self._clients[service]
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self._clients.clear()
