@@ -1,0 +1,1 @@
+"""The aiohttp app factory, middlewares, problem documents and token checks every frontend uses."""

@@ -1,0 +1,84 @@
+"""The one way a frontend is built and served.
+
+A service hands over its routes and the cleanup contexts that open and close its pools and
+clients; the factory adds health and readiness, logging and problem documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
+
+from aiohttp import web
+
+from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.config import Settings
+from ecommerce.platform.http.auth import TOKEN_VERIFIER, load_verifier
+from ecommerce.platform.http.middlewares import problems, request_log
+from ecommerce.platform.logging import configure_logging, get_logger
+
+ReadinessCheck = Callable[[], Awaitable[object]]
+
+SETTINGS = web.AppKey("settings", Settings)
+AWS = web.AppKey("aws", AwsClients)
+READINESS = web.AppKey("readiness", dict[str, ReadinessCheck])
+
+log = get_logger("http")
+
+
+def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Application:
+    app = web.Application(middlewares=[request_log, problems], client_max_size=1024 * 1024)
+    app[SETTINGS] = settings
+    app[READINESS] = {}
+    app.cleanup_ctx.append(_aws_clients)
+    if verify_tokens:
+        app.cleanup_ctx.append(_token_verifier)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+async def _aws_clients(app: web.Application) -> AsyncIterator[None]:
+    clients = AwsClients(app[SETTINGS].region)
+    app[AWS] = clients
+    yield
+    await clients.close()
+
+
+async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
+    app[TOKEN_VERIFIER] = await load_verifier(app[AWS])
+    yield
+
+
+async def _healthz(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    failing: dict[str, str] = {}
+    for name, check in request.app[READINESS].items():
+        try:
+            await asyncio.wait_for(check(), timeout=2)
+        except Exception as error:
+            failing[name] = type(error).__name__
+    if failing:
+        return web.json_response({"status": "unavailable", "failing": failing}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def serve(service: str, build: Callable[[Settings], web.Application]) -> None:
+    """Entry point of `python -m handlers.<service>`: build the app and serve until SIGTERM."""
+    settings = Settings.from_env(service)
+    configure_logging(service)
+    log.info("starting", host=settings.host, port=settings.port)
+    with suppress(KeyboardInterrupt):
+        web.run_app(
+            build(settings),
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            access_log=None,
+            shutdown_timeout=10,
+            handle_signals=True,
+        )

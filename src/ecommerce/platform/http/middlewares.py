@@ -1,0 +1,71 @@
+"""Request logging and problem documents for every route."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from ecommerce.platform.http.problems import ProblemError, problem_response, validation_problem
+from ecommerce.platform.logging import get_logger
+
+log = get_logger("http")
+
+
+def _route_of(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def request_log(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = request_id
+        return response
+    finally:
+        log.info(
+            "http_request",
+            method=request.method,
+            path=request.path,
+            route=_route_of(request),
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        structlog.contextvars.unbind_contextvars("request_id", "order_id", "user_id")
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ProblemError as error:
+        return problem_response(
+            error.status,
+            error.title,
+            error.detail,
+            instance=request.path,
+            headers=error.headers,
+            **error.extra,
+        )
+    except ValidationError as error:
+        problem = validation_problem(error)
+        return problem_response(problem.status, problem.title, problem.detail, **problem.extra)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return problem_response(
+            error.status, error.reason, instance=request.path, headers=dict(error.headers)
+        )
+    except Exception:
+        log.exception("unhandled_error", path=request.path)
+        return problem_response(500, "Internal Server Error", instance=request.path)

@@ -1,0 +1,46 @@
+"""Reading request bodies and parameters into pydantic models, with 4xx problems on bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from ecommerce.platform.http.problems import ProblemError, validation_problem
+
+Model = TypeVar("Model", bound=BaseModel)
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def read_json(request: web.Request, model: type[Model]) -> Model:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ProblemError(413, "Request body too large")
+    raw = await request.read()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ProblemError(413, "Request body too large")
+    try:
+        data = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ProblemError(400, "Malformed JSON", str(error)) from error
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise validation_problem(error) from error
+
+
+def query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = lo - 1
+    if not lo <= value <= hi:
+        raise ProblemError(
+            400, "Invalid query parameter", f"{name} must be an integer from {lo} to {hi}"
+        )
+    return value

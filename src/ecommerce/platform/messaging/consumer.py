@@ -1,0 +1,289 @@
+"""The SQS consumer runtime every worker runs.
+
+- One long-poll loop per queue (20 s, up to 10 messages) that receives only what it has room
+  for: a full worker pushes back by not receiving.
+- Handled messages are deleted in coalesced `DeleteMessageBatch` calls.
+- A failed message is not deleted: its visibility is set to a jittered exponential backoff, so
+  the delay lives in SQS, not in memory. On its last allowed receive it is moved to the DLQ
+  with the reason; the queue's redrive policy is the safety net should the worker die.
+- Poison messages (unparseable, unknown, invalid) go straight to the DLQ with the reason.
+- A heartbeat keeps extending the visibility of every held message until it is done.
+- `stop()` stops polling, lets in-flight handlers finish within the grace period, hands back
+  the rest with visibility 0 and flushes the deletes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from ecommerce.events.envelope import PoisonMessage
+from ecommerce.platform.aws import LONG_POLL_SECONDS
+from ecommerce.platform.logging import get_logger
+from ecommerce.platform.messaging.backoff import retry_delay
+from ecommerce.platform.messaging.deleter import BatchDeleter
+from ecommerce.platform.messaging.message import Message
+from ecommerce.platform.metrics import QueueMetrics
+
+log = get_logger("messaging.consumer")
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    name: str
+    url: str
+    dlq_url: str
+    visibility_timeout: int
+    max_receive_count: int
+
+
+@dataclass
+class ConsumerOptions:
+    concurrency: int = 20
+    handler_timeout: float = 25.0
+    grace_seconds: float = 20.0
+    wait_seconds: int = LONG_POLL_SECONDS
+    heartbeat_fraction: float = 1 / 3
+
+
+@dataclass
+class _Held:
+    message: Message
+    task: asyncio.Task[None] | None = None
+    started: bool = False
+    extended_at: float = field(default_factory=time.monotonic)
+
+
+class Consumer:
+    def __init__(
+        self,
+        sqs: Any,
+        queue: QueueConfig,
+        handler: Handler,
+        options: ConsumerOptions | None = None,
+        metrics: QueueMetrics | None = None,
+    ) -> None:
+        self._sqs = sqs
+        self._queue = queue
+        self._handler = handler
+        self._options = options or ConsumerOptions()
+        self._metrics = metrics or QueueMetrics(queue.name)
+        self._held: dict[str, _Held] = {}
+        self._slots = asyncio.Semaphore(self._options.concurrency)
+        self._stopping = asyncio.Event()
+        self._deleter = BatchDeleter(sqs, queue.url)
+        self.api_calls = 0
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        self._deleter.start()
+        heartbeat = asyncio.create_task(self._heartbeat(), name="sqs-heartbeat")
+        poller = asyncio.create_task(self._poll(), name=f"sqs-poll-{self._queue.name}")
+        await self._stopping.wait()
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await self._drain()
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        await self._deleter.close()
+        self._metrics.flush()
+        log.info("consumer_stopped", queue=self._queue.name)
+
+    async def _poll(self) -> None:
+        while not self._stopping.is_set():
+            room = self._options.concurrency - len(self._held)
+            if room <= 0:
+                await self._wait_for_room()
+                continue
+            try:
+                self.api_calls += 1
+                response = await self._sqs.receive_message(
+                    QueueUrl=self._queue.url,
+                    MaxNumberOfMessages=min(10, room),
+                    WaitTimeSeconds=self._options.wait_seconds,
+                    VisibilityTimeout=self._queue.visibility_timeout,
+                    MessageSystemAttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("receive_error", queue=self._queue.name, error=repr(error))
+                await asyncio.sleep(1)
+                continue
+            now = time.monotonic()
+            for raw in response.get("Messages", []):
+                message = Message.from_sqs(raw)
+                message.visible_until = now + self._queue.visibility_timeout
+                held = _Held(message)
+                self._held[message.receipt_handle] = held
+                self._metrics.received(message.age_ms(time.time() * 1000))
+                held.task = asyncio.create_task(self._process(held))
+
+    async def _wait_for_room(self) -> None:
+        tasks = [h.task for h in self._held.values() if h.task is not None]
+        if tasks:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _process(self, held: _Held) -> None:
+        message = held.message
+        async with self._slots:
+            if self._stopping.is_set():
+                return  # handed back in _drain
+            held.started = True
+            structlog.contextvars.bind_contextvars(
+                message_id=message.message_id, queue=self._queue.name
+            )
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self._options.handler_timeout):
+                    await self._handler(message)
+            except PoisonMessage as error:
+                await self._dead_letter(message, f"poison: {error}")
+            except Exception as error:
+                await self._failed(message, error)
+            else:
+                self._deleter.delete(message.receipt_handle)
+                latency_ms = (time.perf_counter() - started) * 1000
+                self._metrics.succeeded(latency_ms)
+                log.info(
+                    "message_handled",
+                    receive_count=message.receive_count,
+                    duration_ms=round(latency_ms, 2),
+                )
+            finally:
+                self._held.pop(message.receipt_handle, None)
+
+    async def _failed(self, message: Message, error: Exception) -> None:
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if message.receive_count >= self._queue.max_receive_count:
+            await self._dead_letter(message, f"failed {message.receive_count} times: {reason}")
+            return
+        delay = retry_delay(message.receive_count)
+        self._metrics.failed()
+        log.warning(
+            "message_failed",
+            reason=reason,
+            receive_count=message.receive_count,
+            retry_in_seconds=delay,
+            exc_info=not isinstance(error, TimeoutError | ConnectionError),
+        )
+        await self._change_visibility(message.receipt_handle, delay)
+        self._metrics.retried()
+
+    async def _dead_letter(self, message: Message, reason: str) -> None:
+        """Move a message to the DLQ with the reason, then delete it from the source queue."""
+        self._metrics.dead_lettered()
+        log.error("message_dead_lettered", reason=reason, receive_count=message.receive_count)
+        attributes: dict[str, Any] = {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in message.attributes.items()
+            if value
+        }
+        attributes["failure_reason"] = {"DataType": "String", "StringValue": reason[:1000]}
+        attributes["source_queue"] = {"DataType": "String", "StringValue": self._queue.name}
+        attributes["receive_count"] = {
+            "DataType": "Number",
+            "StringValue": str(message.receive_count),
+        }
+        try:
+            self.api_calls += 1
+            await self._sqs.send_message(
+                QueueUrl=self._queue.dlq_url,
+                MessageBody=message.body or "(empty)",
+                MessageAttributes=dict(list(attributes.items())[:10]),
+            )
+        except Exception as error:
+            # The redrive policy will move it once its receives run out.
+            log.error("dead_letter_send_failed", error=repr(error))
+            await self._change_visibility(message.receipt_handle, retry_delay(1))
+            return
+        self._deleter.delete(message.receipt_handle)
+
+    async def _change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        try:
+            self.api_calls += 1
+            await self._sqs.change_message_visibility(
+                QueueUrl=self._queue.url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
+        except Exception as error:
+            log.warning("change_visibility_failed", error=repr(error))
+
+    async def _heartbeat(self) -> None:
+        timeout = self._queue.visibility_timeout
+        interval = max(1.0, timeout * self._options.heartbeat_fraction)
+        while True:
+            await asyncio.sleep(interval / 2)
+            now = time.monotonic()
+            due = [h for h in self._held.values() if h.message.visible_until - now < interval]
+            for start in range(0, len(due), 10):
+                await self._extend(due[start : start + 10], timeout, now)
+
+    async def _extend(self, batch: list[_Held], seconds: int, now: float) -> None:
+        entries = [
+            {"Id": str(i), "ReceiptHandle": h.message.receipt_handle, "VisibilityTimeout": seconds}
+            for i, h in enumerate(batch)
+        ]
+        try:
+            self.api_calls += 1
+            response = await self._sqs.change_message_visibility_batch(
+                QueueUrl=self._queue.url, Entries=entries
+            )
+        except Exception as error:
+            log.warning("heartbeat_failed", error=repr(error))
+            return
+        failed = {entry["Id"] for entry in response.get("Failed", [])}
+        for i, held in enumerate(batch):
+            if str(i) not in failed:
+                held.message.visible_until = now + seconds
+
+    async def _drain(self) -> None:
+        """Finish started handlers within the grace period; hand back everything else."""
+        running = [h.task for h in self._held.values() if h.task is not None and h.started]
+        if running:
+            log.info("draining", in_flight=len(running), grace_seconds=self._options.grace_seconds)
+            _, pending = await asyncio.wait(running, timeout=self._options.grace_seconds)
+        else:
+            pending = set()
+        # Whatever is still held now is either unstarted or over the grace period.
+        left = list(self._held.values())
+        for held in left:
+            if held.task is not None and not held.task.done():
+                held.task.cancel()
+        if pending:
+            log.warning("grace_period_exceeded", cancelled=len(pending))
+            await asyncio.wait(pending, timeout=2)
+        await self._release([h.message.receipt_handle for h in left])
+
+    async def _release(self, receipt_handles: list[str]) -> None:
+        for start in range(0, len(receipt_handles), 10):
+            chunk = receipt_handles[start : start + 10]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                for i, handle in enumerate(chunk)
+            ]
+            try:
+                self.api_calls += 1
+                await self._sqs.change_message_visibility_batch(
+                    QueueUrl=self._queue.url, Entries=entries
+                )
+            except Exception as error:
+                log.warning("release_failed", error=repr(error))
+        if receipt_handles:
+            log.info("released_unstarted", count=len(receipt_handles))

@@ -1,0 +1,62 @@
+"""Publishes event envelopes to the domain-events SNS topic.
+
+`event_type` travels as a message attribute (the queues' filter policies match on it); the
+X-Ray trace header travels as the `trace_header` attribute and, through SQS, `AWSTraceHeader`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ecommerce.events.envelope import Envelope
+
+BATCH = 10
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: str
+    event_type: str
+    body: str
+    trace_header: str | None = None
+
+    @classmethod
+    def of(cls, event: Envelope, trace_header: str | None = None) -> Outgoing:
+        return cls(event.id, event.type, event.model_dump_json(), trace_header)
+
+    def attributes(self) -> dict[str, Any]:
+        attributes = {"event_type": {"DataType": "String", "StringValue": self.event_type}}
+        if self.trace_header:
+            attributes["trace_header"] = {"DataType": "String", "StringValue": self.trace_header}
+        return attributes
+
+
+class EventPublisher:
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
+        message = Outgoing.of(event, trace_header)
+        await self._sns.publish(
+            TopicArn=self._topic_arn,
+            Message=message.body,
+            MessageAttributes=message.attributes(),
+        )
+
+    async def publish_batch(self, messages: list[Outgoing]) -> set[str]:
+        """Publish up to 10 messages in one call; returns the ids that failed."""
+        if not messages:
+            return set()
+        if len(messages) > BATCH:
+            raise ValueError(f"at most {BATCH} messages a batch")
+        by_entry = {f"m{index}": message for index, message in enumerate(messages)}
+        response = await self._sns.publish_batch(
+            TopicArn=self._topic_arn,
+            PublishBatchRequestEntries=[
+                {"Id": entry, "Message": m.body, "MessageAttributes": m.attributes()}
+                for entry, m in by_entry.items()
+            ],
+        )
+        return {by_entry[failed["Id"]].id for failed in response.get("Failed", [])}
