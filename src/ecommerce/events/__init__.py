@@ -16,7 +16,14 @@ from ecommerce.events.catalog import (
     PaymentFailed,
     PaymentSucceeded,
 )
-from ecommerce.events.envelope import Envelope, PoisonMessage, new_event, parse_payload
+from ecommerce.events.envelope import (
+    Envelope,
+    PoisonMessage,
+    follow_up,
+    new_event,
+    outcome_id,
+    parse_payload,
+)
 
 __all__ = [
     "EVENT_MODELS",
@@ -31,6 +38,8 @@ __all__ = [
     "PaymentFailed",
     "PaymentSucceeded",
     "PoisonMessage",
+    "follow_up",
     "new_event",
+    "outcome_id",
     "parse_payload",
 ]

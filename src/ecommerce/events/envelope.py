@@ -76,3 +76,26 @@ def _brief(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     return f"{where}: {first['msg']} ({error.error_count()} error(s))"
+
+
+_OUTCOME_NAMESPACE = uuid.UUID("5b0d7f3e-3a0c-4c55-9a57-7f1c2f0e2a11")
+
+
+def outcome_id(cause_id: str, event_type: str) -> str:
+    """A stable id for the event a handler emits in answer to `cause_id`.
+
+    Redelivery makes a handler publish its outcome again; the same id lets every consumer
+    see that it is the same event.
+    """
+    return str(uuid.uuid5(_OUTCOME_NAMESPACE, f"{cause_id}/{event_type}"))
+
+
+def follow_up(payload: BaseModel, *, cause: Envelope, producer: str) -> Envelope:
+    """The event a handler emits in answer to `cause`, with a stable id and the same order."""
+    return new_event(
+        payload,
+        producer=producer,
+        correlation_id=cause.correlation_id,
+        causation_id=cause.id,
+        event_id=outcome_id(cause.id, type(payload).__name__),
+    )

@@ -1,0 +1,1 @@
+"""One thin aiohttp frontend per deployable: `python -m handlers.<service>`."""

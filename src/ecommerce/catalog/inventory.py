@@ -1,0 +1,100 @@
+"""The inventory worker's use cases: reserve on OrderPlaced, commit on OrderConfirmed, release
+on OrderCancelled. Each is idempotent: on redelivery it reads the reservation it recorded and
+publishes the same outcome again, under the same event id.
+"""
+
+from __future__ import annotations
+
+from ecommerce.catalog.inventory_domain import (
+    HOLDS_STOCK,
+    ReservationStatus,
+    lines_of,
+    short_products,
+)
+from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.events import (
+    Envelope,
+    InventoryRejected,
+    InventoryReserved,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderPlaced,
+    follow_up,
+)
+from ecommerce.platform.logging import get_logger
+from ecommerce.platform.messaging.publisher import EventPublisher
+
+log = get_logger("inventory")
+
+PRODUCER = "inventory"
+MAX_RACE_RETRIES = 5
+
+
+class Inventory:
+    def __init__(self, store: ReservationStore, publisher: EventPublisher) -> None:
+        self._store = store
+        self._publisher = publisher
+
+    async def on_order_placed(self, event: Envelope, placed: OrderPlaced) -> None:
+        lines = lines_of(placed.items)
+        result = await self._store.reserve(placed.order_id, lines)
+        if result.reserved:
+            log.info("stock_reserved", lines=len(lines))
+            await self._reserved(event, placed)
+            return
+        if not result.existing:
+            short = short_products(lines, result.short)
+            if await self._store.record(
+                placed.order_id, ReservationStatus.REJECTED, lines, rejected=short
+            ):
+                log.info("stock_rejected", products=list(short))
+                await self._rejected(event, placed.order_id, short)
+                return
+        await self._publish_again(event, placed)
+
+    async def _publish_again(self, event: Envelope, placed: OrderPlaced) -> None:
+        reservation = await self._store.get(placed.order_id)
+        if reservation is None:
+            raise RuntimeError("reservation vanished")  # retried: cannot happen in practice
+        log.info("reservation_exists", status=reservation.status.value)
+        if reservation.status in HOLDS_STOCK:
+            await self._reserved(event, placed)
+        elif reservation.status is ReservationStatus.REJECTED:
+            await self._rejected(event, placed.order_id, reservation.rejected_products)
+
+    async def _reserved(self, event: Envelope, placed: OrderPlaced) -> None:
+        reserved = InventoryReserved(
+            order_id=placed.order_id,
+            items=placed.items,
+            total=placed.total,
+            payment_token=placed.payment_token,
+        )
+        await self._publisher.publish(follow_up(reserved, cause=event, producer=PRODUCER))
+
+    async def _rejected(self, event: Envelope, order_id: str, products: tuple[str, ...]) -> None:
+        rejected = InventoryRejected(order_id=order_id, reason="out_of_stock", product_ids=products)
+        await self._publisher.publish(follow_up(rejected, cause=event, producer=PRODUCER))
+
+    async def on_order_confirmed(self, _: Envelope, confirmed: OrderConfirmed) -> None:
+        moved = await self._store.move(
+            confirmed.order_id, ReservationStatus.RESERVED, ReservationStatus.COMMITTED
+        )
+        log.info("reservation_committed" if moved else "commit_not_applicable")
+
+    async def on_order_cancelled(self, _: Envelope, cancelled: OrderCancelled) -> None:
+        for _attempt in range(MAX_RACE_RETRIES):
+            reservation = await self._store.get(cancelled.order_id)
+            if reservation is None:
+                # Cancelled before it was reserved: leave a marker so a late OrderPlaced
+                # takes nothing.
+                if await self._store.record(cancelled.order_id, ReservationStatus.CANCELLED, ()):
+                    log.info("cancelled_before_reservation")
+                    return
+                continue
+            if reservation.status not in HOLDS_STOCK:
+                log.info("release_not_applicable", status=reservation.status.value)
+                return
+            if await self._store.release(reservation):
+                log.info("stock_released", lines=len(reservation.lines))
+                return
+        raise RuntimeError("reservation kept changing while releasing; will retry")

@@ -1,0 +1,125 @@
+"""The orders frontend: POST /orders, GET /orders/{id}, GET /orders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
+import structlog
+from aiohttp import web
+
+from ecommerce.orders import service
+from ecommerce.orders.catalog_client import CatalogClient, CatalogUnavailable
+from ecommerce.orders.placement import PlacementError
+from ecommerce.orders.schemas import PlaceOrderRequest, order_document
+from ecommerce.orders.store import OrderStore
+from ecommerce.platform.config import Settings
+from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
+from ecommerce.platform.http.auth import authenticate
+from ecommerce.platform.http.problems import ProblemError
+from ecommerce.platform.http.requests import query_int, read_json
+
+STORE = web.AppKey("order_store", OrderStore)
+CATALOG = web.AppKey("catalog_client", CatalogClient)
+
+MAX_KEY_LENGTH = 255
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/orders")
+async def place_order(request: web.Request) -> web.Response:
+    principal = authenticate(request)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ProblemError(
+            400,
+            "Idempotency-Key required",
+            f"Send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters.",
+        )
+    body = await read_json(request, PlaceOrderRequest)
+    try:
+        placed = await service.place_order(
+            request.app[STORE],
+            request.app[CATALOG],
+            customer_id=principal.user_id,
+            key=key,
+            request=body,
+            trace_header=request.headers.get("X-Amzn-Trace-Id"),
+        )
+    except service.KeyReused as error:
+        raise ProblemError(
+            422,
+            "Idempotency-Key reused",
+            "This Idempotency-Key was used with a different request body.",
+        ) from error
+    except PlacementError as error:
+        raise ProblemError(
+            422,
+            "Validation failed",
+            error.message,
+            errors=[{"field": error.field, "message": error.message}],
+        ) from error
+    except CatalogUnavailable as error:
+        raise ProblemError(503, "Catalog unavailable", str(error)) from error
+    structlog.contextvars.bind_contextvars(order_id=placed.response["id"])
+    headers = {"Location": f"/orders/{placed.response['id']}"}
+    if placed.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return web.json_response(placed.response, status=202, headers=headers)
+
+
+@routes.get("/orders/{order_id}")
+async def get_order(request: web.Request) -> web.Response:
+    principal = authenticate(request)
+    order_id = request.match_info["order_id"]
+    structlog.contextvars.bind_contextvars(order_id=order_id)
+    order = await service.get_order(
+        request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
+    )
+    if order is None:
+        raise ProblemError(404, "Order not found")
+    return web.json_response(order_document(order))
+
+
+@routes.get("/orders")
+async def list_orders(request: web.Request) -> web.Response:
+    principal = authenticate(request)
+    limit = query_int(request, "limit", 20, 1, 100)
+    try:
+        orders, next_cursor = await service.list_orders(
+            request.app[STORE],
+            principal.user_id,
+            limit=limit,
+            cursor=request.query.get("cursor") or None,
+        )
+    except ValueError as error:
+        raise ProblemError(400, "Invalid cursor", str(error)) from error
+    return web.json_response(
+        {
+            "items": [order_document(order, with_history=False) for order in orders],
+            "next_cursor": next_cursor,
+        }
+    )
+
+
+async def _dependencies(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    session = aiohttp.ClientSession()
+    store = OrderStore(pool)
+    app[STORE] = store
+    app[CATALOG] = CatalogClient(session, settings.catalog_url)
+    app[READINESS]["postgres"] = store.ping
+    yield
+    await session.close()
+    await asyncio.wait_for(pool.close(), timeout=10)
+
+
+def build_app(settings: Settings) -> web.Application:
+    app = create_app(settings)
+    app.cleanup_ctx.append(_dependencies)
+    app.add_routes(routes)
+    return app

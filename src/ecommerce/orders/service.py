@@ -1,0 +1,156 @@
+"""The orders use cases: place, read, list, and apply a saga event."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from ecommerce.events import Envelope, OrderPlaced, follow_up, new_event
+from ecommerce.orders import domain
+from ecommerce.orders.catalog_client import CatalogClient
+from ecommerce.orders.domain import Order
+from ecommerce.orders.placement import RequestedLine, price_order, request_fingerprint
+from ecommerce.orders.schemas import PlaceOrderRequest, order_document
+from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
+from ecommerce.platform.logging import get_logger
+
+log = get_logger("orders")
+
+PRODUCER = "orders"
+
+
+class KeyReused(Exception):
+    """The Idempotency-Key was used before with a different request body."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    response: dict[str, Any]
+    replayed: bool
+
+
+async def place_order(
+    store: OrderStore,
+    catalog: CatalogClient,
+    *,
+    customer_id: str,
+    key: str,
+    request: PlaceOrderRequest,
+    trace_header: str | None,
+) -> Placed:
+    fingerprint = request_fingerprint(request.model_dump(mode="json"))
+    earlier = await store.find_by_key(customer_id, key)
+    if earlier is not None:
+        return _replay(earlier.fingerprint, fingerprint, earlier.response)
+    prices = await catalog.prices(line.product_id for line in request.items)
+    order = price_order(
+        order_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        lines=[RequestedLine(line.product_id, line.quantity) for line in request.items],
+        prices=prices,
+        payment_token=request.payment_token,
+        now=datetime.now(UTC),
+    )
+    placed = new_event(
+        OrderPlaced(
+            order_id=order.id,
+            customer_id=customer_id,
+            items=order.items,
+            total=order.total,
+            payment_token=order.payment_token,
+        ),
+        producer=PRODUCER,
+        correlation_id=order.id,
+    )
+    response = order_document(order)
+    try:
+        await store.place(
+            order,
+            key=key,
+            fingerprint=fingerprint,
+            response=response,
+            events=outgoing([placed], trace_header),
+        )
+    except DuplicateKey:
+        raced = await store.find_by_key(customer_id, key)
+        if raced is None:
+            raise
+        return _replay(raced.fingerprint, fingerprint, raced.response)
+    log.info("order_placed", order_id=order.id, total=order.total.amount, event_id=placed.id)
+    return Placed(response, replayed=False)
+
+
+def _replay(stored: str, given: str, response: dict[str, Any]) -> Placed:
+    if stored != given:
+        raise KeyReused()
+    return Placed(response, replayed=True)
+
+
+async def get_order(
+    store: OrderStore, order_id: str, *, viewer_id: str, admin: bool
+) -> Order | None:
+    """The order if the viewer may see it; another customer's order is as good as absent."""
+    order = await store.get(order_id)
+    if order is None or (order.customer_id != viewer_id and not admin):
+        return None
+    return order
+
+
+def encode_cursor(order: Order) -> str:
+    raw = json.dumps([order.created_at.isoformat(), order.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, order_id = json.loads(raw)
+        uuid.UUID(order_id)
+        return datetime.fromisoformat(created_at), order_id
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise ValueError("invalid cursor") from error
+
+
+async def list_orders(
+    store: OrderStore, customer_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[Order], str | None]:
+    after = decode_cursor(cursor) if cursor else None
+    orders = await store.list_for(customer_id, limit + 1, after)
+    page = orders[:limit]
+    next_cursor = encode_cursor(page[-1]) if len(orders) > limit else None
+    return page, next_cursor
+
+
+async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) -> str:
+    """Apply one saga event to its order, once per event id; returns what happened."""
+    order_id = str(getattr(payload, "order_id", event.correlation_id))
+    async with store.changing(order_id) as change:
+        order = await change.load()
+        if await change.already_processed(event.id):
+            return "duplicate"
+        if order is None:
+            outcome = "ignored: unknown order"
+        else:
+            decision = domain.decide(order, payload)
+            if decision.changes:
+                before = len(order.history)
+                domain.apply(order, decision, event.type, datetime.now(UTC))
+                follow_ups = [
+                    follow_up(emitted, cause=event, producer=PRODUCER) for emitted in decision.emits
+                ]
+                await change.save(order, order.history[before:], outgoing(follow_ups, None))
+                outcome = f"{order.status.value}" + (
+                    f"({order.reason.value})" if order.reason else ""
+                )
+            else:
+                outcome = f"ignored: {decision.ignored_because}"
+        await change.mark_processed(event.id, event.type, outcome)
+    log.info("order_event_applied", order_id=order_id, outcome=outcome)
+    return outcome

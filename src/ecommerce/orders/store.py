@@ -1,0 +1,252 @@
+"""The orders store: PostgreSQL through one asyncpg pool. All of the orders SQL lives here."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ecommerce.events import Envelope, LineItem, Money
+from ecommerce.orders.domain import Order, Reason, Status, Transition
+from ecommerce.platform.messaging.publisher import Outgoing
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    fingerprint: str
+    order_id: str
+    response: dict[str, Any]
+
+
+class DuplicateKey(Exception):
+    """Another request placed an order under this Idempotency-Key first."""
+
+
+class OrderStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def ping(self) -> None:
+        await self._pool.fetchval("SELECT 1")
+
+    async def find_by_key(self, customer_id: str, key: str) -> StoredResponse | None:
+        row = await self._pool.fetchrow(
+            "SELECT fingerprint, order_id, response FROM idempotency_keys"
+            " WHERE customer_id = $1 AND key = $2",
+            customer_id,
+            key,
+        )
+        return _stored(row)
+
+    async def place(
+        self,
+        order: Order,
+        *,
+        key: str,
+        fingerprint: str,
+        response: dict[str, Any],
+        events: Sequence[Outgoing],
+    ) -> None:
+        """Write the order, its first history row, its key and its outbox rows atomically."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute(
+                "INSERT INTO orders (id, customer_id, status, reason, currency, total_amount,"
+                " payment_token, items, version, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)",
+                uuid.UUID(order.id),
+                order.customer_id,
+                order.status.value,
+                order.reason.value if order.reason else None,
+                order.total.currency,
+                order.total.amount,
+                order.payment_token,
+                json.dumps([item.model_dump(mode="json") for item in order.items]),
+                order.version,
+                order.created_at,
+                order.updated_at,
+            )
+            claimed = await connection.fetchval(
+                "INSERT INTO idempotency_keys (customer_id, key, fingerprint, order_id, response)"
+                " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING true",
+                order.customer_id,
+                key,
+                fingerprint,
+                uuid.UUID(order.id),
+                json.dumps(response),
+            )
+            if not claimed:
+                raise DuplicateKey(key)
+            await _insert_history(connection, order.id, order.history)
+            await _insert_outbox(connection, events)
+
+    async def get(self, order_id: str) -> Order | None:
+        try:
+            key = uuid.UUID(order_id)
+        except ValueError:
+            return None
+        async with self._pool.acquire() as connection:
+            row = await connection.fetchrow("SELECT * FROM orders WHERE id = $1", key)
+            if row is None:
+                return None
+            history = await connection.fetch(
+                "SELECT * FROM order_history WHERE order_id = $1 ORDER BY id", key
+            )
+        return _order(row, history)
+
+    async def list_for(
+        self, customer_id: str, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Order]:
+        if after is None:
+            rows = await self._pool.fetch(
+                "SELECT * FROM orders WHERE customer_id = $1"
+                " ORDER BY created_at DESC, id DESC LIMIT $2",
+                customer_id,
+                limit,
+            )
+        else:
+            rows = await self._pool.fetch(
+                "SELECT * FROM orders WHERE customer_id = $1 AND (created_at, id) < ($2, $3)"
+                " ORDER BY created_at DESC, id DESC LIMIT $4",
+                customer_id,
+                after[0],
+                uuid.UUID(after[1]),
+                limit,
+            )
+        return [_order(row, []) for row in rows]
+
+    @asynccontextmanager
+    async def changing(self, order_id: str) -> AsyncIterator[OrderChange]:
+        """A transaction holding the order's row lock: the unit of work of one event."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield OrderChange(connection, order_id)
+
+
+class OrderChange:
+    def __init__(self, connection: asyncpg.Connection, order_id: str) -> None:
+        self._connection = connection
+        self._order_id = order_id
+
+    async def load(self) -> Order | None:
+        try:
+            key = uuid.UUID(self._order_id)
+        except ValueError:
+            return None
+        row = await self._connection.fetchrow("SELECT * FROM orders WHERE id = $1 FOR UPDATE", key)
+        return None if row is None else _order(row, [])
+
+    async def already_processed(self, event_id: str) -> bool:
+        found = await self._connection.fetchval(
+            "SELECT true FROM processed_events WHERE event_id = $1", event_id
+        )
+        return bool(found)
+
+    async def mark_processed(self, event_id: str, event_type: str, outcome: str) -> None:
+        order_key = _uuid_or_none(self._order_id)
+        await self._connection.execute(
+            "INSERT INTO processed_events (event_id, event_type, order_id, outcome)"
+            " VALUES ($1, $2, $3, $4)",
+            event_id,
+            event_type,
+            order_key,
+            outcome[:500],
+        )
+
+    async def save(
+        self, order: Order, new: Sequence[Transition], events: Sequence[Outgoing]
+    ) -> None:
+        await self._connection.execute(
+            "UPDATE orders SET status = $2, reason = $3, version = $4, updated_at = $5"
+            " WHERE id = $1",
+            uuid.UUID(order.id),
+            order.status.value,
+            order.reason.value if order.reason else None,
+            order.version,
+            order.updated_at,
+        )
+        await _insert_history(self._connection, order.id, new)
+        await _insert_outbox(self._connection, events)
+
+
+async def _insert_history(
+    connection: asyncpg.Connection, order_id: str, transitions: Sequence[Transition]
+) -> None:
+    if not transitions:
+        return
+    await connection.executemany(
+        "INSERT INTO order_history (order_id, from_status, to_status, reason, cause, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (
+                uuid.UUID(order_id),
+                t.from_status.value if t.from_status else None,
+                t.to_status.value,
+                t.reason.value if t.reason else None,
+                t.cause,
+                t.at,
+            )
+            for t in transitions
+        ],
+    )
+
+
+async def _insert_outbox(connection: asyncpg.Connection, events: Sequence[Outgoing]) -> None:
+    if not events:
+        return
+    await connection.executemany(
+        "INSERT INTO outbox (id, event_type, body, trace_header) VALUES ($1, $2, $3, $4)",
+        [(uuid.UUID(e.id), e.event_type, e.body, e.trace_header) for e in events],
+    )
+
+
+def outgoing(events: Sequence[Envelope], trace_header: str | None) -> list[Outgoing]:
+    return [Outgoing.of(event, trace_header) for event in events]
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _stored(row: asyncpg.Record | None) -> StoredResponse | None:
+    if row is None:
+        return None
+    response = row["response"]
+    return StoredResponse(
+        fingerprint=row["fingerprint"],
+        order_id=str(row["order_id"]),
+        response=json.loads(response) if isinstance(response, str) else response,
+    )
+
+
+def _order(row: asyncpg.Record, history: Sequence[asyncpg.Record]) -> Order:
+    items = json.loads(row["items"]) if isinstance(row["items"], str) else row["items"]
+    return Order(
+        id=str(row["id"]),
+        customer_id=row["customer_id"],
+        status=Status(row["status"]),
+        reason=Reason(row["reason"]) if row["reason"] else None,
+        items=tuple(LineItem.model_validate(item) for item in items),
+        total=Money(amount=row["total_amount"], currency=row["currency"].strip()),
+        payment_token=row["payment_token"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        history=[
+            Transition(
+                Status(h["from_status"]) if h["from_status"] else None,
+                Status(h["to_status"]),
+                Reason(h["reason"]) if h["reason"] else None,
+                h["cause"],
+                h["at"],
+            )
+            for h in history
+        ],
+    )

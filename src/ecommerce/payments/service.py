@@ -1,0 +1,132 @@
+"""The payments worker's use cases: charge on InventoryReserved, refund on OrderCancelled.
+
+A charge happens at most once per order (the ledger's lease plus the gateway's idempotency
+key `charge-<order_id>`). On redelivery the recorded outcome is published again.
+"""
+
+from __future__ import annotations
+
+from ecommerce.events import (
+    Envelope,
+    InventoryReserved,
+    Money,
+    OrderCancelled,
+    PaymentFailed,
+    PaymentSucceeded,
+    follow_up,
+)
+from ecommerce.payments.gateway_client import GatewayClient, GatewayRejected
+from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
+from ecommerce.platform.logging import get_logger
+from ecommerce.platform.messaging.publisher import EventPublisher
+
+log = get_logger("payments")
+
+PRODUCER = "payments"
+MAX_RACE_RETRIES = 5
+
+
+class PaymentInProgress(Exception):
+    """Another delivery holds this order's lease; retry once it has run out."""
+
+
+class Payments:
+    def __init__(self, ledger: Ledger, gateway: GatewayClient, publisher: EventPublisher) -> None:
+        self._ledger = ledger
+        self._gateway = gateway
+        self._publisher = publisher
+
+    async def on_inventory_reserved(self, event: Envelope, reserved: InventoryReserved) -> None:
+        order_id = reserved.order_id
+        claim = await self._ledger.claim_charge(
+            order_id, reserved.total.amount, reserved.total.currency
+        )
+        if claim.token is None:
+            await self._settled_already(event, reserved, claim.record)
+            return
+        try:
+            result = await self._gateway.charge(
+                order_id=order_id,
+                amount=reserved.total.amount,
+                currency=reserved.total.currency.lower(),
+                payment_method=reserved.payment_token,
+                idempotency_key=f"charge-{order_id}",
+            )
+            approved, intent, decline = (
+                result.approved,
+                result.payment_intent_id,
+                result.decline_code,
+            )
+        except GatewayRejected as error:
+            log.warning("charge_rejected", error=str(error))
+            approved, intent, decline = False, None, "rejected_by_gateway"
+        if not await self._ledger.complete_charge(
+            order_id, claim.token, approved=approved, payment_intent_id=intent, decline_code=decline
+        ):
+            await self._settled_already(event, reserved, await self._ledger.get(order_id))
+            return
+        log.info("charge_completed", approved=approved, decline_code=decline)
+        await self._publish_outcome(event, reserved, approved, intent, decline)
+
+    async def _settled_already(
+        self, event: Envelope, reserved: InventoryReserved, record: PaymentRecord | None
+    ) -> None:
+        if record is None or record.status is PaymentStatus.INPROGRESS:
+            raise PaymentInProgress(reserved.order_id)
+        if record.status is PaymentStatus.CANCELLED:
+            log.info("charge_skipped_order_cancelled")
+            return
+        log.info("charge_already_completed", approved=record.approved)
+        await self._publish_outcome(
+            event, reserved, bool(record.approved), record.payment_intent_id, record.decline_code
+        )
+
+    async def _publish_outcome(
+        self,
+        event: Envelope,
+        reserved: InventoryReserved,
+        approved: bool,
+        intent: str | None,
+        decline: str | None,
+    ) -> None:
+        outcome: PaymentSucceeded | PaymentFailed
+        if approved and intent:
+            outcome = PaymentSucceeded(
+                order_id=reserved.order_id,
+                payment_id=intent,
+                amount=Money(amount=reserved.total.amount, currency=reserved.total.currency),
+            )
+        else:
+            reason = "payment_failed" if decline == "rejected_by_gateway" else "payment_declined"
+            outcome = PaymentFailed(order_id=reserved.order_id, reason=reason, decline_code=decline)
+        await self._publisher.publish(follow_up(outcome, cause=event, producer=PRODUCER))
+
+    async def on_order_cancelled(self, _: Envelope, cancelled: OrderCancelled) -> None:
+        order_id = cancelled.order_id
+        for _attempt in range(MAX_RACE_RETRIES):
+            record = await self._ledger.get(order_id)
+            if record is None:
+                if await self._ledger.forbid_charge(order_id):
+                    log.info("charge_forbidden_order_cancelled")
+                    return
+                continue
+            if record.status is PaymentStatus.INPROGRESS:
+                raise PaymentInProgress(order_id)
+            if record.status is PaymentStatus.CANCELLED or not record.approved:
+                log.info("nothing_to_refund", status=record.status.value)
+                return
+            if record.refund_status == "REFUNDED":
+                log.info("already_refunded", refund_id=record.refund_id)
+                return
+            token = await self._ledger.claim_refund(order_id)
+            if token is None:
+                raise PaymentInProgress(order_id)  # another delivery is refunding
+            if record.payment_intent_id is None:
+                raise RuntimeError("approved charge without a payment intent")
+            refund = await self._gateway.refund(
+                payment_intent_id=record.payment_intent_id, idempotency_key=f"refund-{order_id}"
+            )
+            await self._ledger.complete_refund(order_id, token, refund.refund_id)
+            log.info("refunded", refund_id=refund.refund_id, amount=refund.amount)
+            return
+        raise RuntimeError("ledger kept changing while refunding; will retry")

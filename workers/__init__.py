@@ -1,0 +1,1 @@
+"""One long-running consumer per deployable: `python -m workers.<worker>`."""

@@ -1,0 +1,27 @@
+"""The inventory worker: reserves, commits and releases stock. `python -m workers.inventory`."""
+
+from __future__ import annotations
+
+from ecommerce.catalog.inventory import Inventory
+from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
+
+
+async def main(runtime: WorkerRuntime) -> None:
+    dynamodb = await runtime.clients.client("dynamodb")
+    sns = await runtime.clients.client("sns")
+    inventory = Inventory(
+        ReservationStore(dynamodb), EventPublisher(sns, runtime.settings.topic_arn)
+    )
+    handlers: dict[str, EventHandler] = {
+        "OrderPlaced": inventory.on_order_placed,
+        "OrderConfirmed": inventory.on_order_confirmed,
+        "OrderCancelled": inventory.on_order_cancelled,
+    }
+    await runtime.consume("inventory", EventDispatcher(handlers))
+
+
+if __name__ == "__main__":
+    run_worker("inventory-worker", main)

@@ -1,0 +1,34 @@
+"""The payments worker: charges and refunds through the gateway. `python -m workers.payments`."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from ecommerce.payments.gateway_client import GatewayClient
+from ecommerce.payments.ledger import Ledger
+from ecommerce.payments.service import Payments
+from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
+from ecommerce.resources import RESOURCES
+
+
+async def main(runtime: WorkerRuntime) -> None:
+    settings = runtime.settings
+    dynamodb = await runtime.clients.client("dynamodb")
+    sns = await runtime.clients.client("sns")
+    async with aiohttp.ClientSession() as session:
+        payments = Payments(
+            Ledger(dynamodb, lease_seconds=RESOURCES.queue("payments").visibility_timeout),
+            GatewayClient(session, settings.payment_gateway_url),
+            EventPublisher(sns, settings.topic_arn),
+        )
+        handlers: dict[str, EventHandler] = {
+            "InventoryReserved": payments.on_inventory_reserved,
+            "OrderCancelled": payments.on_order_cancelled,
+        }
+        await runtime.consume("payments", EventDispatcher(handlers))
+
+
+if __name__ == "__main__":
+    run_worker("payments-worker", main)
