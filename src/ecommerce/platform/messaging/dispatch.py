@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ecommerce.events.envelope import Envelope, PoisonMessage, parse_envelope, parse_payload
 from ecommerce.platform.messaging.message import Message
 
-EventHandler = Callable[[Envelope, Any], Awaitable[None]]
+EventHandler = Callable[[Envelope, Any], Awaitable[object]]
 
 
 class EventDispatcher:
