@@ -1,0 +1,1 @@
+"""Users: registration, login with access tokens, profiles. Owns the DynamoDB table `users`."""

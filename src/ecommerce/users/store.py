@@ -1,0 +1,99 @@
+"""The users table in DynamoDB: the only module that talks to it.
+
+Items: `USER#<id>` holds the user; `EMAIL#<email>` points at its id. Both are written in one
+transaction, each only if absent, so an email belongs to one user at most.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from botocore.exceptions import ClientError
+
+from ecommerce.users.domain import ROLES, EmailTaken, User
+
+Item = dict[str, dict[str, str]]
+
+
+def user_key(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def email_key(email: str) -> str:
+    return f"EMAIL#{email}"
+
+
+def to_item(user: User) -> Item:
+    return {
+        "pk": {"S": user_key(user.id)},
+        "id": {"S": user.id},
+        "email": {"S": user.email},
+        "name": {"S": user.name},
+        "role": {"S": user.role},
+        "password_hash": {"S": user.password_hash},
+        "created_at": {"S": user.created_at},
+    }
+
+
+def from_item(item: Item) -> User:
+    role = item["role"]["S"]
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r} on {item['pk']['S']}")
+    return User(
+        id=item["id"]["S"],
+        email=item["email"]["S"],
+        name=item["name"]["S"],
+        role=role,
+        password_hash=item["password_hash"]["S"],
+        created_at=item["created_at"]["S"],
+    )
+
+
+class UserStore:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    async def add(self, user: User) -> None:
+        """Store a new user; `EmailTaken` when its email already belongs to someone."""
+        absent = "attribute_not_exists(pk)"
+        email_item: Item = {"pk": {"S": email_key(user.email)}, "user_id": {"S": user.id}}
+        try:
+            await self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": absent}}
+                    for item in (to_item(user), email_item)
+                ]
+            )
+        except ClientError as error:
+            if _email_condition_failed(error):
+                raise EmailTaken(user.email) from error
+            raise
+
+    async def get(self, user_id: str) -> User | None:
+        item = await self._get(user_key(user_id))
+        return from_item(item) if item else None
+
+    async def find_by_email(self, email: str) -> User | None:
+        pointer = await self._get(email_key(email))
+        if pointer is None:
+            return None
+        return await self.get(pointer["user_id"]["S"])
+
+    async def ping(self) -> None:
+        await self._get("HEALTHCHECK")
+
+    async def _get(self, pk: str) -> Item | None:
+        response = await self._db.get_item(
+            TableName=self._table, Key={"pk": {"S": pk}}, ConsistentRead=True
+        )
+        return cast(Item | None, response.get("Item"))
+
+
+def _email_condition_failed(error: ClientError) -> bool:
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = cast(list[dict[str, str]], error.response.get("CancellationReasons", []))
+    if len(reasons) == 2:
+        return reasons[1].get("Code") == "ConditionalCheckFailed"
+    return "ConditionalCheckFailed" in str(error)
