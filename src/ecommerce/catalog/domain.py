@@ -1,0 +1,72 @@
+"""Products without I/O: the product record, money, and the rules for ids and categories."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CURRENCY = "USD"
+
+_PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_CATEGORY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+class InvalidProduct(ValueError):
+    pass
+
+
+class InvalidCategory(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: int
+    """Minor units (cents); never a float."""
+    currency: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int) or self.amount < 0:
+            raise InvalidProduct("a price is a whole number of minor units, 0 or more")
+        if not _CURRENCY.fullmatch(self.currency):
+            raise InvalidProduct("a currency is a three-letter ISO 4217 code")
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    description: str
+    category: str
+    price: Money
+    stock: int
+    created_at: str
+    updated_at: str
+    """ISO 8601, UTC."""
+
+    def __post_init__(self) -> None:
+        if not is_product_id(self.id):
+            raise InvalidProduct(f"invalid product id {self.id!r}")
+        if not self.name.strip():
+            raise InvalidProduct("a product needs a name")
+        if not _CATEGORY.fullmatch(self.category):
+            raise InvalidProduct(f"invalid category {self.category!r}")
+        if isinstance(self.stock, bool) or not isinstance(self.stock, int) or self.stock < 0:
+            raise InvalidProduct("stock is a whole number, 0 or more")
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+def is_product_id(value: str) -> bool:
+    """Letters, digits, `-` and `_`, up to 64: safe in a URL path and in a table key."""
+    return _PRODUCT_ID.fullmatch(value) is not None
+
+
+def normalise_category(raw: str) -> str:
+    category = raw.strip().lower()
+    if not _CATEGORY.fullmatch(category):
+        raise InvalidCategory("a category is lower-case letters, digits and '-', up to 50")
+    return category

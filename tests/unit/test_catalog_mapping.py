@@ -1,0 +1,53 @@
+from collections import Counter
+from datetime import UTC, datetime
+
+from ecommerce.catalog.domain import Money, Product
+from ecommerce.catalog.schemas import ProductOut
+from ecommerce.catalog.seed import demo_catalog
+from ecommerce.catalog.store import from_item, to_item
+
+LAMP = Product(
+    id="p-024",
+    name="Desk Lamp",
+    description="LED, dimmable.",
+    category="home",
+    price=Money(5400, "USD"),
+    stock=5,
+    created_at="2030-01-01T00:00:00+00:00",
+    updated_at="2030-01-02T00:00:00+00:00",
+)
+
+
+def test_the_item_layout_is_the_one_the_inventory_worker_relies_on() -> None:
+    item = to_item(LAMP)
+    assert item["pk"] == {"S": "PRODUCT#p-024"}
+    assert item["price_amount"] == {"N": "5400"}
+    assert item["currency"] == {"S": "USD"}
+    assert item["stock"] == {"N": "5"}
+    assert from_item(item) == LAMP
+
+
+def test_attributes_written_by_others_are_ignored() -> None:
+    item = {**to_item(LAMP), "version": {"N": "7"}, "reserved": {"N": "2"}}
+    assert from_item(item) == LAMP
+
+
+def test_the_api_shape_has_price_as_money_and_stock() -> None:
+    assert ProductOut.of(LAMP).model_dump() == {
+        "id": "p-024",
+        "name": "Desk Lamp",
+        "description": "LED, dimmable.",
+        "category": "home",
+        "price": {"amount": 5400, "currency": "USD"},
+        "stock": 5,
+    }
+
+
+def test_the_demo_catalog_has_twenty_products_with_stock_across_categories() -> None:
+    products = demo_catalog(datetime(2030, 1, 1, tzinfo=UTC))
+    ids = [product.id for product in products]
+    assert len(products) >= 20
+    assert len(set(ids)) == len(ids)
+    assert ids[:3] == ["p-001", "p-002", "p-003"]
+    assert all(product.stock > 0 for product in products)
+    assert len(Counter(product.category for product in products)) >= 4
