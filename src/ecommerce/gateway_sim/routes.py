@@ -1,0 +1,278 @@
+"""The Stripe v1 endpoints: parse and check parameters, call the account, serialise.
+
+A handler *raises* a `StripeError` for a request it refuses before executing (bad parameters,
+unknown objects) and *returns* the response of anything it executed, declines and refusals
+included, so that `Idempotency-Key` saves exactly what Stripe would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+from types import MappingProxyType
+from typing import TypeVar
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from ecommerce.gateway_sim.context import API_KEY, LOG_FIELDS
+from ecommerce.gateway_sim.errors import StripeError, invalid_request, json_response, no_such
+from ecommerce.gateway_sim.models import PaymentIntent, Refund
+from ecommerce.gateway_sim.state import Account, GatewayState, Objects
+
+_METADATA = re.compile(r"metadata\[([^\[\]]+)\]")
+_CURRENCY = re.compile(r"[a-z]{3}")
+_INTEGER = re.compile(r"-?\d+")
+MAX_AMOUNT = 99_999_999
+REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
+
+T = TypeVar("T", PaymentIntent, Refund)
+
+
+class Params:
+    """Form or query parameters, Stripe-style: unknown names are refused, values checked."""
+
+    def __init__(self, raw: MultiMapping[object], allowed: Collection[str]) -> None:
+        self._values: dict[str, str] = {}
+        for name, value in raw.items():
+            if not isinstance(value, str):
+                raise invalid_request(f"Invalid value for {name}: files are not accepted here.")
+            metadata = "metadata" in allowed and _METADATA.fullmatch(name)
+            if name not in allowed and not metadata:
+                raise invalid_request(
+                    f"Received unknown parameter: {name}", code="parameter_unknown", param=name
+                )
+            self._values[name] = value
+
+    def string(self, name: str) -> str | None:
+        value = self._values.get(name)
+        if value is not None and not value:
+            raise invalid_request(
+                f"You passed an empty string for '{name}'. We assume empty values are an attempt "
+                f"to unset a parameter; however '{name}' cannot be unset.",
+                code="parameter_invalid_empty",
+                param=name,
+            )
+        return value
+
+    def required(self, name: str) -> str:
+        value = self.string(name)
+        if value is None:
+            raise invalid_request(
+                f"Missing required param: {name}.", code="parameter_missing", param=name
+            )
+        return value
+
+    def integer(self, name: str) -> int | None:
+        text = self.string(name)
+        return None if text is None else _integer(name, text)
+
+    def required_integer(self, name: str) -> int:
+        return _integer(name, self.required(name))
+
+    def boolean(self, name: str, *, default: bool) -> bool:
+        text = self.string(name)
+        if text is None:
+            return default
+        if text not in ("true", "false"):
+            raise invalid_request(f"Invalid boolean: {text}", param=name)
+        return text == "true"
+
+    def metadata(self) -> dict[str, str]:
+        metadata: dict[str, str] = {}
+        for name, value in self._values.items():
+            match = _METADATA.fullmatch(name)
+            if match is None:
+                continue
+            key = match.group(1)
+            if len(key) > 40 or len(value) > 500:
+                raise invalid_request(
+                    "Metadata keys are limited to 40 characters and values to 500.", param=name
+                )
+            metadata[key] = value
+        if len(metadata) > 50:
+            raise invalid_request("Metadata is limited to 50 keys.", param="metadata")
+        return metadata
+
+
+def _integer(name: str, text: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise invalid_request(
+            f"Invalid integer: {text}", code="parameter_invalid_integer", param=name
+        )
+    return int(text)
+
+
+def _amount(amount: int) -> int:
+    if amount < 1:
+        raise invalid_request(
+            "This value must be greater than or equal to 1.",
+            code="amount_too_small",
+            param="amount",
+        )
+    if amount > MAX_AMOUNT:
+        raise invalid_request(
+            f"Amount must be no more than {MAX_AMOUNT}.", code="amount_too_large", param="amount"
+        )
+    return amount
+
+
+def _list(
+    request: web.Request,
+    collection: Objects[T],
+    *,
+    filters: Mapping[str, Callable[[T, str], bool]] = MappingProxyType({}),
+) -> web.Response:
+    params = Params(request.query, {"limit", "starting_after", "ending_before", *filters})
+    limit = params.integer("limit")
+    if limit is not None and not 1 <= limit <= 100:
+        raise invalid_request(
+            "This value must be between 1 and 100.", code="parameter_invalid_integer", param="limit"
+        )
+    starting_after = params.string("starting_after")
+    ending_before = params.string("ending_before")
+    if starting_after and ending_before:
+        raise invalid_request(
+            "You may only specify one of these parameters: starting_after, ending_before.",
+            code="parameters_exclusive",
+        )
+    active = {name: params.string(name) for name in filters}
+    data, has_more = collection.page(
+        limit=10 if limit is None else limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
+        where=lambda item: all(
+            value is None or filters[name](item, value) for name, value in active.items()
+        ),
+    )
+    return json_response(
+        {
+            "object": "list",
+            "data": [item.to_json() for item in data],
+            "has_more": has_more,
+            "url": request.path,
+        }
+    )
+
+
+class Api:
+    def __init__(self, state: GatewayState) -> None:
+        self._state = state
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_post("/v1/payment_intents", self.create_payment_intent)
+        app.router.add_get("/v1/payment_intents", self.list_payment_intents)
+        app.router.add_get("/v1/payment_intents/{id}", self.get_payment_intent)
+        app.router.add_post("/v1/refunds", self.create_refund)
+        app.router.add_get("/v1/refunds", self.list_refunds)
+        app.router.add_get("/v1/refunds/{id}", self.get_refund)
+
+    def _account(self, request: web.Request) -> Account:
+        return self._state.account(request[API_KEY])
+
+    async def create_payment_intent(self, request: web.Request) -> web.Response:
+        params = Params(
+            await request.post(),
+            {"amount", "currency", "payment_method", "confirm", "description", "metadata"},
+        )
+        amount = _amount(params.required_integer("amount"))
+        currency = params.required("currency").lower()
+        if not _CURRENCY.fullmatch(currency):
+            raise invalid_request(f"Invalid currency: {currency}.", param="currency")
+        metadata = params.metadata()
+        request[LOG_FIELDS]["order_id"] = metadata.get("order_id")
+        confirm = params.boolean("confirm", default=False)
+        intent = self._account(request).create_payment_intent(
+            amount=amount,
+            currency=currency,
+            payment_method=params.string("payment_method"),
+            confirm=confirm,
+            metadata=metadata,
+            description=params.string("description"),
+        )
+        request[LOG_FIELDS]["payment_intent"] = intent.id
+        request[LOG_FIELDS]["intent_status"] = intent.status
+        if confirm and intent.last_payment_error is not None:
+            error = intent.last_payment_error
+            return StripeError(
+                402,
+                "card_error",
+                error["message"],
+                code=error["code"],
+                decline_code=error["decline_code"],
+                extra={"charge": error["charge"], "payment_intent": intent.to_json()},
+            ).response()
+        return json_response(intent.to_json())
+
+    async def get_payment_intent(self, request: web.Request) -> web.Response:
+        intent = self._account(request).intents.get(request.match_info["id"])
+        if intent is None:
+            raise no_such("payment_intent", request.match_info["id"], param="intent", status=404)
+        return json_response(intent.to_json())
+
+    async def list_payment_intents(self, request: web.Request) -> web.Response:
+        return _list(request, self._account(request).intents)
+
+    async def create_refund(self, request: web.Request) -> web.Response:
+        params = Params(
+            await request.post(), {"payment_intent", "charge", "amount", "reason", "metadata"}
+        )
+        account = self._account(request)
+        intent = self._refunded_intent(account, params)
+        request[LOG_FIELDS]["payment_intent"] = intent.id
+        request[LOG_FIELDS]["order_id"] = intent.metadata.get("order_id")
+        amount = params.integer("amount")
+        amount = None if amount is None else _amount(amount)
+        reason = params.string("reason")
+        if reason is not None and reason not in REFUND_REASONS:
+            raise invalid_request(
+                f"Invalid reason: must be one of {', '.join(sorted(REFUND_REASONS))}",
+                param="reason",
+            )
+        try:
+            refund = account.refund(
+                intent, amount=amount, reason=reason, metadata=params.metadata()
+            )
+        except StripeError as refused:  # executed and refused: saved under the key like Stripe
+            return refused.response()
+        request[LOG_FIELDS]["refund"] = refund.id
+        return json_response(refund.to_json())
+
+    @staticmethod
+    def _refunded_intent(account: Account, params: Params) -> PaymentIntent:
+        intent_id = params.string("payment_intent")
+        charge_id = params.string("charge")
+        if intent_id is None and charge_id is None:
+            raise invalid_request(
+                "One of the following params should be provided for this request: "
+                "payment_intent or charge.",
+                code="parameter_missing",
+            )
+        if intent_id is not None and charge_id is not None:
+            raise invalid_request(
+                "You may only specify one of these parameters: charge, payment_intent.",
+                code="parameters_exclusive",
+            )
+        if intent_id is not None:
+            intent = account.intents.get(intent_id)
+            if intent is None:
+                raise no_such("payment_intent", intent_id, param="payment_intent")
+            return intent
+        intent = account.intent_for_charge(charge_id or "")
+        if intent is None:
+            raise no_such("charge", charge_id or "", param="charge")
+        return intent
+
+    async def get_refund(self, request: web.Request) -> web.Response:
+        refund = self._account(request).refunds.get(request.match_info["id"])
+        if refund is None:
+            raise no_such("refund", request.match_info["id"], param="refund", status=404)
+        return json_response(refund.to_json())
+
+    async def list_refunds(self, request: web.Request) -> web.Response:
+        def for_intent(refund: Refund, intent_id: str) -> bool:
+            return refund.payment_intent == intent_id
+
+        return _list(
+            request, self._account(request).refunds, filters={"payment_intent": for_intent}
+        )

@@ -1,0 +1,1 @@
+"""Payments: the charge/refund worker's domain, ledger store and gateway client."""
