@@ -123,10 +123,17 @@ class Payments:
                 raise PaymentInProgress(order_id)  # another delivery is refunding
             if record.payment_intent_id is None:
                 raise RuntimeError("approved charge without a payment intent")
-            refund = await self._gateway.refund(
-                payment_intent_id=record.payment_intent_id, idempotency_key=f"refund-{order_id}"
-            )
-            await self._ledger.complete_refund(order_id, token, refund.refund_id)
-            log.info("refunded", refund_id=refund.refund_id, amount=refund.amount)
+            try:
+                refund = await self._gateway.refund(
+                    payment_intent_id=record.payment_intent_id,
+                    idempotency_key=f"refund-{order_id}",
+                )
+                refund_id = refund.refund_id
+            except GatewayRejected as error:
+                if error.code != "charge_already_refunded":
+                    raise
+                refund_id = "already-refunded-at-gateway"
+            await self._ledger.complete_refund(order_id, token, refund_id)
+            log.info("refunded", refund_id=refund_id)
             return
         raise RuntimeError("ledger kept changing while refunding; will retry")

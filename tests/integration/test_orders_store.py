@@ -1,0 +1,142 @@
+"""The orders store and use cases against a real PostgreSQL."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from ecommerce.events import Money, OrderConfirmed, PaymentSucceeded, new_event
+from ecommerce.orders import service
+from ecommerce.orders.domain import Status
+from ecommerce.orders.migrations import apply_migrations
+from ecommerce.orders.placement import RequestedLine, price_order
+from ecommerce.orders.schemas import PlaceOrderRequest, order_document
+from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
+
+pytestmark = pytest.mark.integration
+
+USD = Money(amount=1250, currency="USD")
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    await apply_migrations(database_url)
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+def new_order(customer_id: str, at: datetime | None = None):  # type: ignore[no-untyped-def]
+    return price_order(
+        order_id=str(uuid.uuid4()),
+        customer_id=customer_id,
+        lines=[RequestedLine("p-001", 2)],
+        prices={"p-001": Money(amount=625, currency="USD")},
+        payment_token="tok_visa",
+        now=at or datetime.now(UTC),
+    )
+
+
+async def test_migrations_apply_once(database_url: str) -> None:
+    await apply_migrations(database_url)
+    assert await apply_migrations(database_url) == []
+
+
+async def test_place_writes_order_key_and_outbox_together(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    order = new_order(f"c-{uuid.uuid4()}")
+    event = new_event(OrderConfirmed(order_id=order.id), producer="t", correlation_id=order.id)
+    await store.place(
+        order,
+        key="k1",
+        fingerprint="f1",
+        response=order_document(order),
+        events=outgoing([event], None),
+    )
+    loaded = await store.get(order.id)
+    assert loaded is not None and loaded.total == USD and loaded.status is Status.PENDING
+    assert [t.to_status for t in loaded.history] == [Status.PENDING]
+    stored = await store.find_by_key(order.customer_id, "k1")
+    assert stored is not None and stored.order_id == order.id
+    body = await pool.fetchval("SELECT body FROM outbox WHERE id = $1", uuid.UUID(event.id))
+    assert body == event.model_dump_json()
+
+
+async def test_same_key_twice_is_refused_and_nothing_written(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    customer = f"c-{uuid.uuid4()}"
+    first, second = new_order(customer), new_order(customer)
+    await store.place(first, key="k", fingerprint="f", response={}, events=[])
+    with pytest.raises(DuplicateKey):
+        await store.place(second, key="k", fingerprint="f", response={}, events=[])
+    assert await store.get(second.id) is None
+
+
+async def test_list_pages_newest_first_with_cursor(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    customer = f"c-{uuid.uuid4()}"
+    start = datetime.now(UTC)
+    placed = []
+    for n in range(5):
+        order = new_order(customer, start + timedelta(seconds=n))
+        await store.place(order, key=f"k{n}", fingerprint="f", response={}, events=[])
+        placed.append(order.id)
+    await store.place(
+        new_order(f"other-{uuid.uuid4()}"), key="k0", fingerprint="f", response={}, events=[]
+    )
+    page1, cursor = await service.list_orders(store, customer, limit=2, cursor=None)
+    page2, cursor2 = await service.list_orders(store, customer, limit=2, cursor=cursor)
+    page3, cursor3 = await service.list_orders(store, customer, limit=2, cursor=cursor2)
+    seen = [o.id for o in page1 + page2 + page3]
+    assert seen == list(reversed(placed))
+    assert cursor3 is None
+
+
+async def test_a_saga_event_applies_once_however_often_delivered(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    order = new_order(f"c-{uuid.uuid4()}")
+    await store.place(order, key="k", fingerprint="f", response={}, events=[])
+    paid = new_event(
+        PaymentSucceeded(order_id=order.id, payment_id="pi_1", amount=USD),
+        producer="payments",
+        correlation_id=order.id,
+    )
+    outcomes = [
+        await service.apply_event(store, paid, PaymentSucceeded.model_validate(paid.payload))
+        for _ in range(3)
+    ]
+    assert outcomes == ["CONFIRMED", "duplicate", "duplicate"]
+    loaded = await store.get(order.id)
+    assert loaded is not None and loaded.status is Status.CONFIRMED
+    assert [t.to_status for t in loaded.history] == [
+        Status.PENDING,
+        Status.RESERVED,
+        Status.CONFIRMED,
+    ]
+    confirmations = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE event_type = 'OrderConfirmed' AND body LIKE $1",
+        f"%{order.id}%",
+    )
+    assert confirmations == 1
+
+
+async def test_place_order_replays_and_refuses_a_changed_body(pool: asyncpg.Pool) -> None:
+    class Prices:
+        async def prices(self, ids):  # type: ignore[no-untyped-def]
+            return {i: Money(amount=100, currency="USD") for i in ids}
+
+    store = OrderStore(pool)
+    customer = f"c-{uuid.uuid4()}"
+    body = PlaceOrderRequest.model_validate(
+        {"items": [{"product_id": "p-001", "quantity": 1}], "payment_token": "tok_visa"}
+    )
+    kwargs = {"customer_id": customer, "key": "same", "trace_header": None}
+    first = await service.place_order(store, Prices(), request=body, **kwargs)  # type: ignore[arg-type]
+    again = await service.place_order(store, Prices(), request=body, **kwargs)  # type: ignore[arg-type]
+    assert not first.replayed and again.replayed
+    assert again.response == first.response
+    changed = body.model_copy(update={"payment_token": "tok_chargeDeclined"})
+    with pytest.raises(service.KeyReused):
+        await service.place_order(store, Prices(), request=changed, **kwargs)  # type: ignore[arg-type]

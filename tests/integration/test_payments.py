@@ -1,0 +1,161 @@
+"""The payments ledger and use cases against DynamoDB and the gateway simulator."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from ecommerce.events import (
+    Envelope,
+    InventoryReserved,
+    LineItem,
+    Money,
+    OrderCancelled,
+    new_event,
+)
+from ecommerce.gateway_sim import create_app
+from ecommerce.payments.gateway_client import GatewayClient
+from ecommerce.payments.ledger import Ledger, PaymentStatus
+from ecommerce.payments.service import PaymentInProgress, Payments
+from ecommerce.platform.aws import AwsClients
+
+pytestmark = pytest.mark.integration
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.events: list[Envelope] = []
+
+    async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
+        self.events.append(event)
+
+
+@pytest.fixture
+async def dynamodb(provisioned: Any) -> AsyncIterator[Any]:
+    clients = AwsClients("us-east-1")
+    yield await clients.client("dynamodb")
+    await clients.close()
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[GatewayClient, aiohttp.ClientSession, str]]:
+    server = TestServer(create_app())
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        base = str(server.make_url("")).rstrip("/")
+        yield GatewayClient(session, base), session, base
+    await server.close()
+
+
+def reserved(order_id: str, token: str, amount: int = 4200) -> tuple[Envelope, InventoryReserved]:
+    payload = InventoryReserved(
+        order_id=order_id,
+        items=(
+            LineItem(product_id="p-1", quantity=1, unit_price=Money(amount=amount, currency="USD")),
+        ),
+        total=Money(amount=amount, currency="USD"),
+        payment_token=token,
+    )
+    return new_event(payload, producer="inventory", correlation_id=order_id), payload
+
+
+async def intents_for(session: aiohttp.ClientSession, base: str, order_id: str) -> list[Any]:
+    headers = {"Authorization": "Bearer sk_test_local"}
+    async with session.get(f"{base}/v1/payment_intents?limit=100", headers=headers) as response:
+        listing = await response.json()
+    return [pi for pi in listing["data"] if pi["metadata"].get("order_id") == order_id]
+
+
+async def test_a_charge_happens_once_however_often_delivered(dynamodb: Any, gateway: Any) -> None:
+    client, session, base = gateway
+    publisher = RecordingPublisher()
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    order_id = str(uuid.uuid4())
+    event, payload = reserved(order_id, "tok_visa")
+    for _ in range(3):
+        await payments.on_inventory_reserved(event, payload)
+    assert [e.type for e in publisher.events] == ["PaymentSucceeded"] * 3
+    assert len({e.id for e in publisher.events}) == 1
+    assert len(await intents_for(session, base, order_id)) == 1
+    record = await Ledger(dynamodb, 60).get(order_id)
+    assert record is not None and record.status is PaymentStatus.COMPLETED and record.approved
+
+
+async def test_declined_card_is_a_payment_failed(dynamodb: Any, gateway: Any) -> None:
+    client, _, _ = gateway
+    publisher = RecordingPublisher()
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    event, payload = reserved(str(uuid.uuid4()), "tok_chargeDeclined")
+    await payments.on_inventory_reserved(event, payload)
+    assert publisher.events[0].type == "PaymentFailed"
+    assert publisher.events[0].payload["reason"] == "payment_declined"
+
+
+async def test_a_live_lease_blocks_a_second_charge(dynamodb: Any, gateway: Any) -> None:
+    client, session, base = gateway
+    ledger = Ledger(dynamodb, 60)
+    order_id = str(uuid.uuid4())
+    assert (await ledger.claim_charge(order_id, 100, "USD")).token is not None
+    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    event, payload = reserved(order_id, "tok_visa")
+    with pytest.raises(PaymentInProgress):
+        await payments.on_inventory_reserved(event, payload)
+    assert await intents_for(session, base, order_id) == []
+
+
+async def test_an_expired_lease_is_taken_over_with_the_same_gateway_key(
+    dynamodb: Any, gateway: Any
+) -> None:
+    client, session, base = gateway
+    order_id = str(uuid.uuid4())
+    # A worker that charged and died before recording it: the gateway has the charge.
+    await client.charge(
+        order_id=order_id,
+        amount=4200,
+        currency="usd",
+        payment_method="tok_visa",
+        idempotency_key=f"charge-{order_id}",
+    )
+    assert (await Ledger(dynamodb, -1).claim_charge(order_id, 4200, "USD")).token is not None
+    publisher = RecordingPublisher()
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    event, payload = reserved(order_id, "tok_visa")
+    await payments.on_inventory_reserved(event, payload)
+    assert [e.type for e in publisher.events] == ["PaymentSucceeded"]
+    assert len(await intents_for(session, base, order_id)) == 1
+
+
+async def test_cancel_refunds_once_and_cancel_first_forbids_the_charge(
+    dynamodb: Any, gateway: Any
+) -> None:
+    client, session, base = gateway
+    publisher = RecordingPublisher()
+    ledger = Ledger(dynamodb, 60)
+    payments = Payments(ledger, client, publisher)  # type: ignore[arg-type]
+    order_id = str(uuid.uuid4())
+    event, payload = reserved(order_id, "tok_visa")
+    await payments.on_inventory_reserved(event, payload)
+    cancelled = OrderCancelled(order_id=order_id, reason="customer_cancelled")
+    for _ in range(3):
+        await payments.on_order_cancelled(event, cancelled)
+    record = await ledger.get(order_id)
+    assert record is not None and record.refund_status == "REFUNDED"
+    headers = {"Authorization": "Bearer sk_test_local"}
+    async with session.get(f"{base}/v1/refunds?limit=100", headers=headers) as response:
+        refunds = [
+            r
+            for r in (await response.json())["data"]
+            if r["payment_intent"] == record.payment_intent_id
+        ]
+    assert len(refunds) == 1 and refunds[0]["amount"] == 4200
+
+    early = str(uuid.uuid4())
+    await payments.on_order_cancelled(
+        event, OrderCancelled(order_id=early, reason="customer_cancelled")
+    )
+    late_event, late_payload = reserved(early, "tok_visa")
+    await payments.on_inventory_reserved(late_event, late_payload)
+    assert await intents_for(session, base, early) == []
