@@ -2,9 +2,9 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from ecommerce.catalog.domain import Money, Product
+from ecommerce.catalog.items import from_item, readable, to_item
 from ecommerce.catalog.schemas import ProductOut
 from ecommerce.catalog.seed import demo_catalog
-from ecommerce.catalog.store import from_item, to_item
 
 LAMP = Product(
     id="p-024",
@@ -51,3 +51,22 @@ def test_the_demo_catalog_has_twenty_products_with_stock_across_categories() -> 
     assert ids[:3] == ["p-001", "p-002", "p-003"]
     assert all(product.stock > 0 for product in products)
     assert len(Counter(product.category for product in products)) >= 4
+
+
+def test_missing_descriptive_attributes_get_defaults() -> None:
+    bare = {
+        "pk": {"S": "PRODUCT#t-1"},
+        "id": {"S": "t-1"},
+        "name": {"S": "Bare"},
+        "price_amount": {"N": "100"},
+        "currency": {"S": "USD"},
+        "stock": {"N": "2"},
+    }
+    product = from_item(bare)
+    assert (product.category, product.description, product.stock) == ("uncategorized", "", 2)
+
+
+def test_a_listing_skips_an_item_it_cannot_read() -> None:
+    broken = {k: v for k, v in to_item(LAMP).items() if k != "price_amount"}
+    negative = {**to_item(LAMP), "stock": {"N": "-1"}}
+    assert readable([broken, to_item(LAMP), negative]) == [LAMP]

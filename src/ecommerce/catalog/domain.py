@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 CURRENCY = "USD"
+UNCATEGORIZED = "uncategorized"
 
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _CATEGORY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")

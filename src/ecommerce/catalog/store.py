@@ -11,48 +11,13 @@ from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.domain import Money, Product
+from ecommerce.catalog.domain import Product
+from ecommerce.catalog.items import PRODUCT_PREFIX, Item, from_item, product_key, readable, to_item
 
-Item = dict[str, dict[str, str]]
-
-PRODUCT_PREFIX = "PRODUCT#"
 SCAN_BATCH = 100
 """Items DynamoDB evaluates per Scan call; filtered-out items count against it."""
 MAX_SCANS_PER_PAGE = 5
 """Scan calls one page may cost; a page may come back short, with a cursor, after that."""
-
-
-def product_key(product_id: str) -> str:
-    return f"{PRODUCT_PREFIX}{product_id}"
-
-
-def to_item(product: Product) -> Item:
-    return {
-        "pk": {"S": product_key(product.id)},
-        "id": {"S": product.id},
-        "name": {"S": product.name},
-        "description": {"S": product.description},
-        "category": {"S": product.category},
-        "price_amount": {"N": str(product.price.amount)},
-        "currency": {"S": product.price.currency},
-        "stock": {"N": str(product.stock)},
-        "created_at": {"S": product.created_at},
-        "updated_at": {"S": product.updated_at},
-    }
-
-
-def from_item(item: Item) -> Product:
-    """The product an item holds; attributes it does not know (the worker's) are ignored."""
-    return Product(
-        id=item["id"]["S"],
-        name=item["name"]["S"],
-        description=item.get("description", {}).get("S", ""),
-        category=item["category"]["S"],
-        price=Money(int(item["price_amount"]["N"]), item["currency"]["S"]),
-        stock=int(item["stock"]["N"]),
-        created_at=item["created_at"]["S"],
-        updated_at=item.get("updated_at", item["created_at"])["S"],
-    )
 
 
 class ProductStore:
@@ -78,7 +43,7 @@ class ProductStore:
         start = after
         for _ in range(MAX_SCANS_PER_PAGE):
             response = await self._db.scan(**self._scan_request(start, category))
-            matched = [from_item(item) for item in response["Items"]]
+            matched = readable(response["Items"])
             room = limit - len(products)
             if len(matched) >= room:
                 products.extend(matched[:room])
