@@ -6,6 +6,8 @@ transaction, each only if absent, so an email belongs to one user at most.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any, cast
 
 from botocore.exceptions import ClientError
@@ -13,6 +15,9 @@ from botocore.exceptions import ClientError
 from ecommerce.users.domain import ROLES, EmailTaken, User
 
 Item = dict[str, dict[str, str]]
+
+CONFLICT_RETRIES = 3
+"""DynamoDB cancels a transaction that races another on the same item; it is safe to retry."""
 
 
 def user_key(user_id: str) -> str:
@@ -58,17 +63,21 @@ class UserStore:
         """Store a new user; `EmailTaken` when its email already belongs to someone."""
         absent = "attribute_not_exists(pk)"
         email_item: Item = {"pk": {"S": email_key(user.email)}, "user_id": {"S": user.id}}
-        try:
-            await self._db.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": absent}}
-                    for item in (to_item(user), email_item)
-                ]
-            )
-        except ClientError as error:
-            if _email_condition_failed(error):
-                raise EmailTaken(user.email) from error
-            raise
+        request = [
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": absent}}
+            for item in (to_item(user), email_item)
+        ]
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                await self._db.transact_write_items(TransactItems=request)
+                return
+            except ClientError as error:
+                reasons = _cancellation_reasons(error)
+                if len(reasons) == 2 and reasons[1] == "ConditionalCheckFailed":
+                    raise EmailTaken(user.email) from error
+                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES:
+                    raise
+            await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
     async def get(self, user_id: str) -> User | None:
         item = await self._get(user_key(user_id))
@@ -90,10 +99,9 @@ class UserStore:
         return cast(Item | None, response.get("Item"))
 
 
-def _email_condition_failed(error: ClientError) -> bool:
+def _cancellation_reasons(error: ClientError) -> list[str]:
+    """Per-item codes of a cancelled transaction (`None`, `ConditionalCheckFailed`, ...)."""
     if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return False
+        return []
     reasons = cast(list[dict[str, str]], error.response.get("CancellationReasons", []))
-    if len(reasons) == 2:
-        return reasons[1].get("Code") == "ConditionalCheckFailed"
-    return "ConditionalCheckFailed" in str(error)
+    return [reason.get("Code", "") for reason in reasons]
