@@ -1,0 +1,136 @@
+"""The products adapter and the demo seed against DynamoDB (the AWS emulator)."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ecommerce.catalog import store as store_module
+from ecommerce.catalog.demo_products import DEMO_PRODUCTS
+from ecommerce.catalog.domain import Money, Product
+from ecommerce.catalog.items import to_item
+from ecommerce.catalog.seed import seed_demo_catalog
+from ecommerce.catalog.store import ProductStore
+from ecommerce.platform.aws import AwsClients
+from ecommerce.resources import physical
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def clients(provisioned: Any) -> AsyncIterator[AwsClients]:
+    clients = AwsClients("us-east-1")
+    yield clients
+    await clients.close()
+
+
+@pytest.fixture
+async def dynamodb(clients: AwsClients) -> Any:
+    return await clients.client("dynamodb")
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> ProductStore:
+    return ProductStore(dynamodb, physical("products"))
+
+
+def a_product(category: str, number: int = 0) -> Product:
+    return Product(
+        id=f"t-{uuid.uuid4().hex[:12]}",
+        name=f"Test product {number}",
+        description="",
+        category=category,
+        price=Money(100 + number, "USD"),
+        stock=number,
+        created_at="2030-01-01T00:00:00+00:00",
+        updated_at="2030-01-01T00:00:00+00:00",
+    )
+
+
+async def walk(store: ProductStore, limit: int, category: str | None) -> list[list[Product]]:
+    pages: list[list[Product]] = []
+    after: str | None = None
+    for _ in range(500):
+        products, after = await store.page(limit, after, category)
+        assert len(products) <= limit
+        pages.append(products)
+        if after is None:
+            return pages
+    raise AssertionError("the pages never end")
+
+
+async def test_seeding_twice_adds_the_demo_catalog_once_and_keeps_stock(
+    clients: AwsClients, store: ProductStore, dynamodb: Any
+) -> None:
+    await seed_demo_catalog(clients)
+    await dynamodb.update_item(
+        TableName=physical("products"),
+        Key={"pk": {"S": "PRODUCT#p-024"}},
+        UpdateExpression="SET stock = :s",
+        ExpressionAttributeValues={":s": {"N": "1"}},
+    )
+
+    assert await seed_demo_catalog(clients) == 0
+
+    for product_id, name, _, category, amount, _ in DEMO_PRODUCTS:
+        product = await store.get(product_id)
+        assert product is not None
+        assert (product.name, product.category, product.price) == (
+            name,
+            category,
+            Money(amount, "USD"),
+        )
+    lamp = await store.get("p-024")
+    assert lamp is not None and lamp.stock == 1
+
+
+async def test_add_if_absent_says_whether_it_added(store: ProductStore) -> None:
+    product = a_product("tools", 3)
+    assert await store.add_if_absent(product) is True
+    assert await store.add_if_absent(Product(**{**product.__dict__, "stock": 99})) is False
+    assert await store.get(product.id) == product
+    assert await store.get("no-such-product") is None
+
+
+@pytest.mark.parametrize(("batch", "limit"), [(100, 3), (4, 3), (2, 5), (3, 1)])
+async def test_pages_list_each_product_of_a_category_once_and_nothing_else(
+    store: ProductStore, dynamodb: Any, monkeypatch: pytest.MonkeyPatch, batch: int, limit: int
+) -> None:
+    monkeypatch.setattr(store_module, "SCAN_BATCH", batch)
+    category = f"c-{uuid.uuid4().hex[:10]}"
+    products = [a_product(category, n) for n in range(7)]
+    for product in products:
+        assert await store.add_if_absent(product)
+        await dynamodb.put_item(
+            TableName=physical("products"),
+            Item={**to_item(a_product(category)), "pk": {"S": f"RESERVATION#{uuid.uuid4()}"}},
+        )
+    await store.add_if_absent(a_product(f"{category}-other"))
+
+    pages = await walk(store, limit, category)
+
+    listed = [product for page in pages for product in page]
+    assert sorted(p.id for p in listed) == sorted(p.id for p in products)
+    assert sorted(listed, key=lambda p: p.id) == sorted(products, key=lambda p: p.id)
+
+
+async def test_unfiltered_pages_hold_every_product_and_no_reservation(
+    clients: AwsClients, store: ProductStore, dynamodb: Any
+) -> None:
+    await seed_demo_catalog(clients)
+    decoy = a_product("decoy")
+    await dynamodb.put_item(
+        TableName=physical("products"),
+        Item={**to_item(decoy), "pk": {"S": f"RESERVATION#{decoy.id}"}},
+    )
+
+    listed = [p.id for page in await walk(store, 100, None) for p in page]
+
+    assert len(listed) == len(set(listed))
+    assert {product_id for product_id, *_ in DEMO_PRODUCTS} <= set(listed)
+    assert decoy.id not in listed
+
+
+async def test_the_store_answers_its_readiness_probe(store: ProductStore) -> None:
+    await store.ping()
