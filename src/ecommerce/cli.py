@@ -1,0 +1,39 @@
+"""The `ecommerce` command. Each subcommand lives in its own module, which provides
+`HELP: str`, `configure(parser)` and `run(args) -> int`; adding one is one line in COMMANDS."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+COMMANDS: dict[str, str] = {
+    "dev": "ecommerce.devstack.command",
+    "migrate": "ecommerce.devstack.migrate",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecommerce", description="Event-driven e-commerce backend"
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        help_text = str(module.HELP)
+        subparser = subcommands.add_parser(name, help=help_text, description=help_text)
+        module.configure(subparser)
+        subparser.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run = cast(Callable[[argparse.Namespace], int], args.run)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

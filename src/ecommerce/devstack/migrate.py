@@ -1,0 +1,41 @@
+"""`ecommerce migrate`: apply the orders database migrations to DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Awaitable
+
+from ecommerce.devstack.bootstrap import MIGRATIONS_MODULE, Missing, optional_function
+
+HELP = "apply the orders database's SQL migrations (DATABASE_URL or --database-url)"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url", default=None, help="PostgreSQL DSN (default: $DATABASE_URL)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    dsn = args.database_url or os.environ.get("DATABASE_URL", "").strip()
+    if not dsn:
+        print("ecommerce migrate: set DATABASE_URL or pass --database-url")
+        return 2
+    try:
+        apply_migrations = optional_function(MIGRATIONS_MODULE, "apply_migrations")
+    except Missing as missing:
+        print(f"ecommerce migrate: {missing}")
+        return 1
+    applied = asyncio.run(_call(apply_migrations(dsn)))
+    if not isinstance(applied, list):
+        raise TypeError("apply_migrations must return the list of applied migrations")
+    for name in applied:
+        print(f"applied {name}")
+    print("migrations up to date" if not applied else f"{len(applied)} migration(s) applied")
+    return 0
+
+
+async def _call(pending: Awaitable[object]) -> object:
+    return await pending

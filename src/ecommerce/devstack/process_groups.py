@@ -1,0 +1,144 @@
+"""Child processes in process groups of their own, and how to find and end them.
+
+Every child starts a new session, so that the terminal's Ctrl-C reaches only the supervisor,
+and so that signalling the group reaches whatever the child started in turn (PostgreSQL's
+backends, for one). Liveness checks read `/proc` so that zombies count as gone and a recycled
+pid is told apart from the process we started (by its start time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pwd
+import signal
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+_PROC = Path("/proc")
+
+
+def start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot, or None if it does not exist."""
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # Field 2 (comm) may hold spaces and parentheses; the rest follows the last ')'.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def pid_alive(pid: int, ticks: int | None = None) -> bool:
+    """True if `pid` runs (zombies do not count), and is the process started at `ticks`."""
+    current = start_ticks(pid)
+    if current is None:
+        return False
+    return ticks is None or current == ticks
+
+
+def group_alive(pgid: int) -> bool:
+    """True if any process of the group still runs (zombies do not count)."""
+    return bool(group_members(pgid))
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def signal_group(pgid: int, sig: int) -> bool:
+    """Send `sig` to the group; False if no process of it is left."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    return True
+
+
+async def spawn(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    stdout: int | None = asyncio.subprocess.PIPE,
+    user: pwd.struct_passwd | None = None,
+) -> asyncio.subprocess.Process:
+    """Start `argv` as the leader of a new session; stderr goes where stdout goes."""
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        env=dict(env),
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+        limit=1 << 20,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+    )
+
+
+async def stop_process(
+    process: asyncio.subprocess.Process,
+    *,
+    sig: int = signal.SIGTERM,
+    grace: float = 10.0,
+) -> int | None:
+    """Signal the child's group, wait (bounded), then SIGKILL whatever of the group is left."""
+    pgid = process.pid
+    if process.returncode is None:
+        signal_group(pgid, sig)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            signal_group(pgid, signal.SIGKILL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), 5.0)
+    await kill_group(pgid)
+    return process.returncode
+
+
+async def kill_group(pgid: int, within: float = 5.0) -> None:
+    """SIGKILL every process left in the group and wait until none is."""
+    await poll_until(
+        lambda: not (signal_group(pgid, signal.SIGKILL) and group_alive(pgid)), within, 0.05
+    )
+
+
+async def terminate_group(pgid: int, *, sig: int = signal.SIGTERM, grace: float = 5.0) -> None:
+    """End a group that is not our child (a previous run's leftover): signal, wait, SIGKILL."""
+    signal_group(pgid, sig)
+    await poll_until(lambda: not group_alive(pgid), grace)
+    await kill_group(pgid)
+
+
+async def poll_until(predicate: Callable[[], bool], within: float, interval: float = 0.1) -> bool:
+    """Check `predicate` every `interval` seconds until it holds (True) or `within` ends.
+
+    For processes that are not our children there is nothing to await but their absence.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        if predicate():
+            return True
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(interval)

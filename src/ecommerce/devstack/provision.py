@@ -1,0 +1,286 @@
+"""Create every AWS resource of `ecommerce.resources`, idempotently.
+
+Works against moto and LocalStack (and AWS itself): every step first looks at what exists and
+converges it, so running it twice, or on a half-provisioned account, is fine. Physical names
+carry `ECOMMERCE_PREFIX` (see `resources.physical` and `resources.secret_id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.jwt_keys import current_signing_key, generate_key_set, jwks_of
+from ecommerce.resources import RESOURCES, Queue, Table, physical, secret_id
+
+Progress = Callable[[str], None]
+
+SIGNING_SECRET = "jwt-signing-keys"
+JWKS_SECRET = "jwt-public-keys"
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+_NO_QUEUE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+_NO_SECRET = {"ResourceNotFoundException"}
+
+
+async def provision(clients: AwsClients, *, progress: Progress | None = None) -> None:
+    """Topic, queues with DLQs and subscriptions, tables, buckets and secrets."""
+    say = progress or _print
+    sns = await clients.client("sns")
+    sqs = await clients.client("sqs")
+    topic_arn: str = (await sns.create_topic(Name=physical(RESOURCES.topic)))["TopicArn"]
+    say(f"topic    {topic_arn}")
+    async with asyncio.TaskGroup() as group:
+        for queue in RESOURCES.queues:
+            group.create_task(_provision_queue(sqs, sns, topic_arn, queue, say))
+        for table in RESOURCES.tables:
+            group.create_task(_provision_table(await clients.client("dynamodb"), table, say))
+        for bucket in RESOURCES.buckets:
+            group.create_task(_provision_bucket(await clients.client("s3"), bucket, say))
+        group.create_task(_provision_secrets(await clients.client("secretsmanager"), say))
+
+
+def subscription_attributes(queue: Queue) -> dict[str, str]:
+    """Raw delivery (the body is the event itself) and a filter on `event_type`."""
+    return {
+        "RawMessageDelivery": "true",
+        "FilterPolicyScope": "MessageAttributes",
+        "FilterPolicy": json.dumps({"event_type": sorted(queue.event_types)}),
+    }
+
+
+def redrive_policy(dlq_arn: str, queue: Queue) -> str:
+    return json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count})
+
+
+def queue_policy(queue_arn: str, topic_arn: str) -> str:
+    """Lets the topic (and only it) deliver into the queue, as AWS requires."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "domain-events-fan-out",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                }
+            ],
+        }
+    )
+
+
+async def _provision_queue(sqs: Any, sns: Any, topic_arn: str, queue: Queue, say: Progress) -> None:
+    _, dlq_arn = await _ensure_queue(
+        sqs, physical(queue.dlq_name), {"MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)}
+    )
+    attributes = {
+        "VisibilityTimeout": str(queue.visibility_timeout),
+        "RedrivePolicy": redrive_policy(dlq_arn, queue),
+    }
+    queue_url, queue_arn = await _ensure_queue(sqs, physical(queue.name), attributes)
+    detail = f"dlq after {queue.max_receive_count} receives, visibility {queue.visibility_timeout}s"
+    if queue.event_types:
+        await sqs.set_queue_attributes(
+            QueueUrl=queue_url, Attributes={"Policy": queue_policy(queue_arn, topic_arn)}
+        )
+        await _ensure_subscription(sns, topic_arn, queue_arn, subscription_attributes(queue))
+        detail += f", gets {', '.join(queue.event_types)}"
+    say(f"queue    {physical(queue.name)} ({detail})")
+
+
+async def _ensure_queue(sqs: Any, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+    try:
+        url: str = (await sqs.get_queue_url(QueueName=name))["QueueUrl"]
+    except ClientError as error:
+        if _code(error) not in _NO_QUEUE:
+            raise
+        url = (await sqs.create_queue(QueueName=name, Attributes=attributes))["QueueUrl"]
+    else:
+        await sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    found = await sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    return url, found["Attributes"]["QueueArn"]
+
+
+async def _ensure_subscription(
+    sns: Any, topic_arn: str, queue_arn: str, attributes: dict[str, str]
+) -> str:
+    paginator = sns.get_paginator("list_subscriptions_by_topic")
+    async for page in paginator.paginate(TopicArn=topic_arn):
+        for subscription in page.get("Subscriptions", []):
+            arn: str = subscription["SubscriptionArn"]
+            if subscription.get("Endpoint") == queue_arn and arn.startswith("arn:"):
+                for name, value in attributes.items():
+                    await sns.set_subscription_attributes(
+                        SubscriptionArn=arn, AttributeName=name, AttributeValue=value
+                    )
+                return arn
+    created = await sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )
+    subscription_arn: str = created["SubscriptionArn"]
+    return subscription_arn
+
+
+async def _provision_table(dynamodb: Any, table: Table, say: Progress) -> None:
+    name = physical(table.name)
+    keys = [(table.hash_key, "HASH")] + ([(table.range_key, "RANGE")] if table.range_key else [])
+    try:
+        await dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key, _ in keys],
+            KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except ClientError as error:
+        if _code(error) != "ResourceInUseException":
+            raise
+    waiter = dynamodb.get_waiter("table_exists")
+    await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    say(f"table    {name} (key {' + '.join(key for key, _ in keys)}, on demand)")
+
+
+async def _provision_bucket(s3: Any, bucket: str, say: Progress) -> None:
+    name = physical(bucket)
+    region = s3.meta.region_name
+    options: dict[str, Any] = {}
+    if region and region != "us-east-1":
+        options["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        await s3.create_bucket(Bucket=name, **options)
+    except ClientError as error:
+        if _code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+    say(f"bucket   {name}")
+
+
+async def _provision_secrets(manager: Any, say: Progress) -> None:
+    descriptions = {secret.name: secret.description for secret in RESOURCES.secrets}
+    signing = await _secret_value(manager, secret_id(SIGNING_SECRET))
+    jwks = await _secret_value(manager, secret_id(JWKS_SECRET))
+    if signing is None:
+        signing, new_jwks = generate_key_set()
+        await _create_secret(manager, SIGNING_SECRET, signing, descriptions, say)
+        if jwks is None:
+            await _create_secret(manager, JWKS_SECRET, new_jwks, descriptions, say)
+        else:
+            # The private keys are gone: publish the new key, nothing can sign with the old.
+            await manager.put_secret_value(SecretId=secret_id(JWKS_SECRET), SecretString=new_jwks)
+            say(f"secret   {secret_id(JWKS_SECRET)} (replaced: new signing key)")
+    elif jwks is None:
+        key = current_signing_key(signing)
+        derived = json.dumps(jwks_of([(key.kid, key.private_key.public_key())]))
+        await _create_secret(manager, JWKS_SECRET, derived, descriptions, say)
+    for secret in RESOURCES.secrets:
+        if secret.name in (SIGNING_SECRET, JWKS_SECRET):
+            continue
+        if await _secret_value(manager, secret_id(secret.name)) is None:
+            # A secret with no generator of its own gets a random value in dev.
+            value = secrets.token_urlsafe(32)
+            await _create_secret(manager, secret.name, value, descriptions, say)
+    for secret in RESOURCES.secrets:
+        say(f"secret   {secret_id(secret.name)}")
+
+
+async def _secret_value(manager: Any, name: str) -> str | None:
+    try:
+        found = await manager.get_secret_value(SecretId=name)
+    except ClientError as error:
+        if _code(error) in _NO_SECRET:
+            return None
+        raise
+    value: str | None = found.get("SecretString")
+    return value
+
+
+async def _create_secret(
+    manager: Any, name: str, value: str, descriptions: dict[str, str], say: Progress
+) -> None:
+    try:
+        await manager.create_secret(
+            Name=secret_id(name), Description=descriptions.get(name, name), SecretString=value
+        )
+    except ClientError as error:
+        if _code(error) != "ResourceExistsException":
+            raise
+        say(f"secret   {secret_id(name)} was created concurrently; keeping that one")
+
+
+async def deprovision(clients: AwsClients, *, progress: Progress | None = None) -> None:
+    """Delete everything `provision` creates (for test sessions against a shared emulator)."""
+    say = progress or _print
+    sns = await clients.client("sns")
+    sqs = await clients.client("sqs")
+    dynamodb = await clients.client("dynamodb")
+    s3 = await clients.client("s3")
+    manager = await clients.client("secretsmanager")
+    topic_arn: str = (await sns.create_topic(Name=physical(RESOURCES.topic)))["TopicArn"]
+    paginator = sns.get_paginator("list_subscriptions_by_topic")
+    async for page in paginator.paginate(TopicArn=topic_arn):
+        for subscription in page.get("Subscriptions", []):
+            if subscription["SubscriptionArn"].startswith("arn:"):
+                await _ignore_missing(
+                    sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+                )
+    await sns.delete_topic(TopicArn=topic_arn)
+    for queue in RESOURCES.queues:
+        for name in (queue.name, queue.dlq_name):
+            try:
+                url = (await sqs.get_queue_url(QueueName=physical(name)))["QueueUrl"]
+            except ClientError as error:
+                if _code(error) in _NO_QUEUE:
+                    continue
+                raise
+            await sqs.delete_queue(QueueUrl=url)
+    for table in RESOURCES.tables:
+        await _ignore_missing(dynamodb.delete_table(TableName=physical(table.name)))
+    for bucket in RESOURCES.buckets:
+        await _empty_and_delete_bucket(s3, physical(bucket))
+    for secret in RESOURCES.secrets:
+        await _ignore_missing(
+            manager.delete_secret(SecretId=secret_id(secret.name), ForceDeleteWithoutRecovery=True)
+        )
+    say(f"deleted the resources of prefix {physical('')[:-1]}")
+
+
+async def _empty_and_delete_bucket(s3: Any, name: str) -> None:
+    try:
+        paginator = s3.get_paginator("list_object_versions")
+        async for page in paginator.paginate(Bucket=name):
+            doomed = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            if doomed:
+                await s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+        await s3.delete_bucket(Bucket=name)
+    except ClientError as error:
+        if _code(error) != "NoSuchBucket":
+            raise
+
+
+async def _ignore_missing(call: Any) -> None:
+    try:
+        await call
+    except ClientError as error:
+        if _code(error) not in ("ResourceNotFoundException", "NotFound", "NotFoundException"):
+            raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
