@@ -1,0 +1,9 @@
+output "role_arns" {
+  description = "Deployable => IRSA role ARN (the eks.amazonaws.com/role-arn annotation)."
+  value       = { for name, role in aws_iam_role.deployable : name => role.arn }
+}
+
+output "lb_controller_role_arn" {
+  description = "IRSA role ARN of the AWS Load Balancer Controller."
+  value       = aws_iam_role.lb_controller.arn
+}

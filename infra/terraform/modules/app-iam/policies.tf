@@ -1,0 +1,164 @@
+# One IAM policy per deployable: exactly the actions and resources it declares in
+# infra/iam/permissions.json, no more (tests/infra/test_infra_least_privilege.py compares the
+# two). Each data source is named after its deployable, with "_" for "-".
+
+data "aws_iam_policy_document" "users_api" {
+  statement {
+    sid       = "UsersTable"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems", "dynamodb:Query"]
+    resources = [var.table_arns["users"]]
+  }
+  statement {
+    sid       = "TokenKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["jwt-signing-keys"], var.secret_arns["jwt-public-keys"]]
+  }
+}
+
+data "aws_iam_policy_document" "catalog_api" {
+  statement {
+    sid       = "ProductsTable"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = [var.table_arns["products"]]
+  }
+  statement {
+    sid       = "PresignImageUploadsAndReads"
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${var.bucket_arns["product-images"]}/*"]
+  }
+  statement {
+    sid       = "TokenPublicKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["jwt-public-keys"]]
+  }
+}
+
+data "aws_iam_policy_document" "cart_api" {
+  statement {
+    sid       = "TokenPublicKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["jwt-public-keys"]]
+  }
+}
+
+data "aws_iam_policy_document" "orders_api" {
+  statement {
+    sid       = "TokenPublicKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["jwt-public-keys"]]
+  }
+}
+
+data "aws_iam_policy_document" "inventory_worker" {
+  statement {
+    sid       = "ConsumeInventoryQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["inventory"]]
+  }
+  statement {
+    sid       = "PublishOutcomes"
+    actions   = ["sns:Publish"]
+    resources = [var.topic_arn]
+  }
+  statement {
+    sid       = "ReserveStock"
+    actions   = ["dynamodb:TransactWriteItems", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [var.table_arns["products"]]
+  }
+}
+
+data "aws_iam_policy_document" "orders_worker" {
+  statement {
+    sid       = "ConsumeOrdersQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["orders"]]
+  }
+}
+
+data "aws_iam_policy_document" "payments_worker" {
+  statement {
+    sid       = "ConsumePaymentsQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["payments"]]
+  }
+  statement {
+    sid       = "PublishOutcomes"
+    actions   = ["sns:Publish"]
+    resources = [var.topic_arn]
+  }
+  statement {
+    sid       = "PaymentsLedger"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [var.table_arns["payments"]]
+  }
+}
+
+data "aws_iam_policy_document" "images_worker" {
+  statement {
+    sid       = "ConsumeImagesQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["images"]]
+  }
+  statement {
+    sid       = "ReadUploadsWriteThumbnails"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.bucket_arns["product-images"]}/*"]
+  }
+  statement {
+    sid       = "RecordImages"
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [var.table_arns["products"]]
+  }
+}
+
+data "aws_iam_policy_document" "outbox_relay" {
+  statement {
+    sid       = "PublishDomainEvents"
+    actions   = ["sns:Publish"]
+    resources = [var.topic_arn]
+  }
+}
+
+data "aws_iam_policy_document" "keda_operator" {
+  statement {
+    sid       = "ReadWorkerQueueDepth"
+    actions   = ["sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"]]
+  }
+}
+
+data "aws_iam_policy_document" "xray_daemon" {
+  #checkov:skip=CKV_AWS_356:X-Ray's PutTraceSegments, PutTelemetryRecords and sampling actions support no resource-level permissions; "*" is the only valid resource.
+  #checkov:skip=CKV_AWS_111:X-Ray's write actions support no resource-level permissions or condition keys to narrow them.
+  statement {
+    sid       = "RelayTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]
+    resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "fluent_bit" {
+  statement {
+    sid       = "ShipApplicationLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${var.application_log_group_arn_prefix}*"]
+  }
+}
+
+locals {
+  # Deployable => its policy; the keys are the deployables of infra/iam/permissions.json.
+  policies = {
+    "users-api"        = data.aws_iam_policy_document.users_api.json
+    "catalog-api"      = data.aws_iam_policy_document.catalog_api.json
+    "cart-api"         = data.aws_iam_policy_document.cart_api.json
+    "orders-api"       = data.aws_iam_policy_document.orders_api.json
+    "inventory-worker" = data.aws_iam_policy_document.inventory_worker.json
+    "orders-worker"    = data.aws_iam_policy_document.orders_worker.json
+    "payments-worker"  = data.aws_iam_policy_document.payments_worker.json
+    "images-worker"    = data.aws_iam_policy_document.images_worker.json
+    "outbox-relay"     = data.aws_iam_policy_document.outbox_relay.json
+    "keda-operator"    = data.aws_iam_policy_document.keda_operator.json
+    "xray-daemon"      = data.aws_iam_policy_document.xray_daemon.json
+    "fluent-bit"       = data.aws_iam_policy_document.fluent_bit.json
+  }
+}

@@ -1,0 +1,83 @@
+# The application's AWS resources by logical name: the Terraform twin of
+# src/ecommerce/resources.py. Every module that creates them reads these outputs, and
+# tests/infra/test_infra_resources.py fails when this file and resources.py disagree.
+# Physical names are "<prefix>-<name>" (secrets "<prefix>/<name>"), as resources.physical()
+# and resources.secret_id() build them.
+
+locals {
+  topic = "domain-events"
+
+  # event_types: the filter policy on the `event_type` message attribute; an empty list means
+  # the queue is not subscribed to the topic (the images queue is fed by S3 notifications).
+  queues = {
+    inventory = {
+      event_types        = ["OrderPlaced", "OrderConfirmed", "OrderCancelled"]
+      visibility_timeout = 30
+      max_receive_count  = 5
+    }
+    orders = {
+      event_types        = ["InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed"]
+      visibility_timeout = 30
+      max_receive_count  = 5
+    }
+    payments = {
+      event_types        = ["InventoryReserved", "OrderCancelled"]
+      visibility_timeout = 60
+      max_receive_count  = 5
+    }
+    images = {
+      event_types        = []
+      visibility_timeout = 120
+      max_receive_count  = 5
+    }
+  }
+
+  tables = {
+    users    = { hash_key = "pk", range_key = null }
+    products = { hash_key = "pk", range_key = null }
+    payments = { hash_key = "pk", range_key = null }
+  }
+
+  buckets = ["product-images"]
+
+  secrets = {
+    "jwt-signing-keys" = { description = "Private keys that sign access tokens (users service)" }
+    "jwt-public-keys"  = { description = "JWKS of every current token-signing key (all services)" }
+  }
+
+  # Not in resources.py: which bucket notifies which queue, and under which key prefix the
+  # catalog's presigned uploads land (thumbnails are written elsewhere, so they never loop).
+  bucket_notifications = {
+    "product-images" = { queue = "images", filter_prefix = "uploads/" }
+  }
+}
+
+output "topic" {
+  description = "Logical name of the domain-events topic."
+  value       = local.topic
+}
+
+output "queues" {
+  description = "Logical queue name => event types, visibility timeout, max receive count."
+  value       = local.queues
+}
+
+output "tables" {
+  description = "Logical table name => key schema."
+  value       = local.tables
+}
+
+output "buckets" {
+  description = "Logical bucket names."
+  value       = local.buckets
+}
+
+output "secrets" {
+  description = "Logical secret name => description."
+  value       = local.secrets
+}
+
+output "bucket_notifications" {
+  description = "Logical bucket name => the queue its uploads notify, and the key prefix."
+  value       = local.bucket_notifications
+}

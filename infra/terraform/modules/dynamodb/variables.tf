@@ -1,0 +1,24 @@
+variable "prefix" {
+  description = "Physical name prefix (ECOMMERCE_PREFIX)."
+  type        = string
+}
+
+variable "tables" {
+  description = "Logical table name => key schema (app-resources)."
+  type = map(object({
+    hash_key  = string
+    range_key = optional(string)
+  }))
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the tables (prod)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,31 @@
+variable "prefix" {
+  description = "Physical name prefix (ECOMMERCE_PREFIX). S3 names are global: make it unique."
+  type        = string
+}
+
+variable "buckets" {
+  description = "Logical bucket names (app-resources)."
+  type        = list(string)
+}
+
+variable "access_log_bucket" {
+  description = "Bucket that receives the server access logs."
+  type        = string
+}
+
+variable "cors_allowed_origins" {
+  description = "Origins whose browsers may PUT presigned uploads and GET images."
+  type        = list(string)
+}
+
+variable "force_destroy" {
+  description = "Let terraform destroy delete non-empty buckets (dev only)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

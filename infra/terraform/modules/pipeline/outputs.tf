@@ -1,0 +1,14 @@
+output "pipeline_name" {
+  description = "Name of the pipeline."
+  value       = aws_codepipeline.main.name
+}
+
+output "connection_arn" {
+  description = "CodeConnections connection to authorize once in the console."
+  value       = aws_codestarconnections_connection.source.arn
+}
+
+output "deploy_role_arn" {
+  description = "Role of the deploy stage (an EKS access entry maps it to ecommerce-deployers)."
+  value       = aws_iam_role.deploy.arn
+}

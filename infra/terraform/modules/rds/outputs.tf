@@ -1,0 +1,24 @@
+output "endpoint" {
+  description = "host:port of the instance."
+  value       = aws_db_instance.main.endpoint
+}
+
+output "address" {
+  description = "Hostname of the instance."
+  value       = aws_db_instance.main.address
+}
+
+output "port" {
+  description = "Port of the instance."
+  value       = aws_db_instance.main.port
+}
+
+output "database_name" {
+  description = "Database of the orders service."
+  value       = aws_db_instance.main.db_name
+}
+
+output "master_user_secret_arn" {
+  description = "Secrets Manager secret (username, password) that RDS manages for the master user."
+  value       = aws_db_instance.main.master_user_secret[0].secret_arn
+}

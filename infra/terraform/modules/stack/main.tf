@@ -1,0 +1,381 @@
+# Everything one environment needs, composed from the modules beside this one. The
+# environments (environments/dev, environments/prod) differ only in the variables they pass.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.region
+  tags      = merge(var.tags, { Project = "ecommerce", Environment = var.environment })
+
+  declarations = jsondecode(file("${path.module}/../../../iam/permissions.json")).deployables
+  # Handlers and workers: the application's own deployables (each has a log group).
+  app_deployables = [for name, d in local.declarations : name if contains(["handler", "worker"], d.kind)]
+  # The Service dimension of the HTTP metrics is the handler module's name: handlers.users => users.
+  frontends = [for name, d in local.declarations : trimprefix(d.module, "handlers.") if d.kind == "handler"]
+  # Workers that consume a queue: Service dimension => Queue dimension.
+  queue_workers = { for name, d in local.declarations : trimprefix(d.module, "workers.") => d.queue if try(d.queue, null) != null }
+}
+
+module "resources" {
+  source = "../app-resources"
+}
+
+# --- one key for the platform's data at rest: logs, EKS secrets, RDS, ElastiCache, ECR, pipeline
+
+data "aws_iam_policy_document" "platform_key" {
+  #checkov:skip=CKV_AWS_111:A key policy's "*" resource means this key only; the account-root statement is the AWS default that lets IAM policies grant use of the key.
+  #checkov:skip=CKV_AWS_356:Same: in a key policy, "*" is the key itself.
+  #checkov:skip=CKV_AWS_109:Same: the root statement only delegates to IAM; no other principal administers the key.
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account}:root"]
+    }
+  }
+  statement {
+    sid       = "CloudWatchLogsEncryptsOurLogGroups"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account}:log-group:*"]
+    }
+  }
+}
+
+resource "aws_kms_key" "platform" {
+  description             = "${var.prefix}: logs, EKS secrets, RDS, ElastiCache, ECR, pipeline artifacts"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.platform_key.json
+  tags                    = local.tags
+}
+
+resource "aws_kms_alias" "platform" {
+  name          = "alias/${var.prefix}-platform"
+  target_key_id = aws_kms_key.platform.key_id
+}
+
+# --- the bucket every other bucket writes its access logs to --------------------------------
+
+resource "aws_s3_bucket" "access_logs" {
+  #checkov:skip=CKV_AWS_18:This is the access-log bucket; logging it into itself would loop.
+  #checkov:skip=CKV_AWS_144:Access logs stay in the region they describe.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes events of the access-log bucket.
+  #checkov:skip=CKV_AWS_145:S3 server access logging delivers only to SSE-S3 (AES256) buckets, not SSE-KMS.
+  bucket        = "${var.prefix}-access-logs"
+  force_destroy = var.force_destroy
+  tags          = local.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  bucket                  = aws_s3_bucket.access_logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.log_retention_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 7
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+data "aws_iam_policy_document" "access_logs" {
+  statement {
+    sid       = "S3ServerAccessLogs"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/s3/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "access_logs" {
+  bucket = aws_s3_bucket.access_logs.id
+  policy = data.aws_iam_policy_document.access_logs.json
+
+  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+}
+
+# --- network, cluster, registry -------------------------------------------------------------
+
+module "network" {
+  source             = "../network"
+  name               = var.prefix
+  cluster_name       = var.prefix
+  cidr               = var.vpc_cidr
+  az_count           = var.az_count
+  single_nat_gateway = var.single_nat_gateway
+  kms_key_arn        = aws_kms_key.platform.arn
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
+}
+
+module "eks" {
+  source              = "../eks"
+  name                = var.prefix
+  kubernetes_version  = var.kubernetes_version
+  private_subnet_ids  = module.network.private_subnet_ids
+  admin_cidrs         = var.admin_cidrs
+  admin_role_arns     = var.admin_role_arns
+  deployer_role_arn   = module.pipeline.deploy_role_arn
+  kms_key_arn         = aws_kms_key.platform.arn
+  node_instance_types = var.node_instance_types
+  node_min_size       = var.node_min_size
+  node_desired_size   = var.node_desired_size
+  node_max_size       = var.node_max_size
+  log_retention_days  = var.log_retention_days
+  tags                = local.tags
+}
+
+module "ecr" {
+  source       = "../ecr"
+  prefix       = var.prefix
+  images       = ["app"]
+  kms_key_arn  = aws_kms_key.platform.arn
+  force_delete = var.force_destroy
+  tags         = local.tags
+}
+
+# --- the application's resources (resources.py) ---------------------------------------------
+
+module "tables" {
+  source              = "../dynamodb"
+  prefix              = var.prefix
+  tables              = module.resources.tables
+  deletion_protection = var.deletion_protection
+  tags                = local.tags
+}
+
+module "buckets" {
+  source               = "../images-bucket"
+  prefix               = var.prefix
+  buckets              = module.resources.buckets
+  access_log_bucket    = aws_s3_bucket.access_logs.id
+  cors_allowed_origins = var.cors_allowed_origins
+  force_destroy        = var.force_destroy
+  tags                 = local.tags
+}
+
+module "messaging" {
+  source               = "../messaging"
+  prefix               = var.prefix
+  account_id           = local.account
+  topic                = module.resources.topic
+  queues               = module.resources.queues
+  bucket_notifications = module.resources.bucket_notifications
+  bucket_ids           = module.buckets.bucket_ids
+  bucket_arns          = module.buckets.bucket_arns
+  tags                 = local.tags
+}
+
+module "secrets" {
+  source                  = "../secrets"
+  prefix                  = var.prefix
+  secrets                 = module.resources.secrets
+  recovery_window_in_days = var.deletion_protection ? 30 : 0
+  tags                    = local.tags
+}
+
+# --- stores outside resources.py: orders' PostgreSQL, the cart's Redis ----------------------
+
+module "rds" {
+  source                    = "../rds"
+  name                      = var.prefix
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = module.network.private_subnet_ids
+  client_security_group_ids = [module.eks.cluster_security_group_id]
+  instance_class            = var.db_instance_class
+  multi_az                  = var.db_multi_az
+  deletion_protection       = var.deletion_protection
+  kms_key_arn               = aws_kms_key.platform.arn
+  tags                      = local.tags
+}
+
+module "redis" {
+  source                      = "../redis"
+  name                        = var.prefix
+  secret_prefix               = var.prefix
+  vpc_id                      = module.network.vpc_id
+  subnet_ids                  = module.network.private_subnet_ids
+  client_security_group_ids   = [module.eks.cluster_security_group_id]
+  node_type                   = var.redis_node_type
+  num_cache_clusters          = var.redis_num_cache_clusters
+  apply_immediately           = !var.deletion_protection
+  kms_key_arn                 = aws_kms_key.platform.arn
+  log_retention_days          = var.log_retention_days
+  secret_recovery_window_days = var.deletion_protection ? 30 : 0
+  tags                        = local.tags
+}
+
+# --- identities -----------------------------------------------------------------------------
+
+module "iam" {
+  source                           = "../app-iam"
+  prefix                           = var.prefix
+  oidc_provider_arn                = module.eks.oidc_provider_arn
+  oidc_issuer                      = module.eks.oidc_issuer
+  table_arns                       = module.tables.table_arns
+  queue_arns                       = module.messaging.queue_arns
+  topic_arn                        = module.messaging.topic_arn
+  bucket_arns                      = module.buckets.bucket_arns
+  secret_arns                      = module.secrets.secret_arns
+  application_log_group_arn_prefix = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/${var.prefix}/"
+  lb_controller_policy_arn         = var.lb_controller_policy_arn
+  tags                             = local.tags
+}
+
+# --- observability --------------------------------------------------------------------------
+
+module "observability" {
+  source             = "../observability"
+  prefix             = var.prefix
+  deployables        = local.app_deployables
+  frontends          = local.frontends
+  workers            = local.queue_workers
+  queue_names        = module.messaging.queue_names
+  dlq_names          = module.messaging.dlq_names
+  max_receive_count  = 5
+  alarm_emails       = var.alarm_emails
+  log_retention_days = var.log_retention_days
+  kms_key_arn        = aws_kms_key.platform.arn
+  tags               = local.tags
+}
+
+# --- what the Kubernetes overlay needs, for the deploy stage and for the first deploy by hand
+
+locals {
+  # k8s/overlays/<env>/app.env: the services' settings (src/ecommerce/platform/config.py).
+  app_env = join("\n", [
+    "AWS_REGION=${local.region}",
+    "AWS_ACCOUNT_ID=${local.account}",
+    "ECOMMERCE_PREFIX=${var.prefix}",
+    "ECOMMERCE_TOPIC_ARN=${module.messaging.topic_arn}",
+    "PAYMENT_GATEWAY_URL=${var.payment_gateway_url}",
+    "",
+  ])
+  # k8s/overlays/<env>/deploy.env: values kustomize replacements put into the manifests.
+  deploy_env = join("\n", concat(
+    [for name, arn in module.iam.role_arns : "ROLE_ARN_${upper(replace(name, "-", "_"))}=${arn}"],
+    [for name, url in module.messaging.queue_urls : "QUEUE_URL_${upper(name)}=${url}"],
+    [
+      "AWS_REGION=${local.region}",
+      "VPC_CIDR=${module.network.vpc_cidr}",
+      "PUBLIC_HOST=${var.public_host}",
+      "CERTIFICATE_ARN=${var.certificate_arn}",
+      "",
+    ],
+  ))
+}
+
+resource "aws_ssm_parameter" "app_env" {
+  name   = "/${var.prefix}/k8s/app.env"
+  type   = "SecureString"
+  value  = local.app_env
+  tier   = "Standard"
+  key_id = "alias/aws/ssm"
+  tags   = local.tags
+}
+
+resource "aws_ssm_parameter" "deploy_env" {
+  name   = "/${var.prefix}/k8s/deploy.env"
+  type   = "SecureString"
+  value  = local.deploy_env
+  tier   = "Standard"
+  key_id = "alias/aws/ssm"
+  tags   = local.tags
+}
+
+# --- the pipeline ---------------------------------------------------------------------------
+
+module "pipeline" {
+  source                    = "../pipeline"
+  name                      = var.prefix
+  repository                = var.repository
+  branch                    = var.branch
+  overlay                   = var.environment
+  require_approval          = var.require_approval
+  ecr_repository_url        = module.ecr.repository_urls["app"]
+  ecr_repository_arn        = module.ecr.repository_arns["app"]
+  eks_cluster_name          = module.eks.cluster_name
+  eks_cluster_arn           = module.eks.cluster_arn
+  vpc_id                    = module.network.vpc_id
+  private_subnet_ids        = module.network.private_subnet_ids
+  app_env_parameter_name    = aws_ssm_parameter.app_env.name
+  deploy_env_parameter_name = aws_ssm_parameter.deploy_env.name
+  ssm_parameter_arns        = [aws_ssm_parameter.app_env.arn, aws_ssm_parameter.deploy_env.arn]
+  database_secret_arn       = module.rds.master_user_secret_arn
+  database_host             = module.rds.address
+  database_name             = module.rds.database_name
+  redis_url_secret_arn      = module.redis.redis_url_secret_arn
+  deploy_secret_arns        = [module.rds.master_user_secret_arn, module.redis.redis_url_secret_arn]
+  kms_key_arn               = aws_kms_key.platform.arn
+  access_log_bucket         = aws_s3_bucket.access_logs.id
+  log_retention_days        = var.log_retention_days
+  force_destroy             = var.force_destroy
+  tags                      = local.tags
+}

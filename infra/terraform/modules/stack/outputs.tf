@@ -1,0 +1,94 @@
+output "region" {
+  description = "AWS region."
+  value       = local.region
+}
+
+output "prefix" {
+  description = "ECOMMERCE_PREFIX."
+  value       = var.prefix
+}
+
+output "cluster_name" {
+  description = "EKS cluster (aws eks update-kubeconfig --name ...)."
+  value       = module.eks.cluster_name
+}
+
+output "ecr_repository_url" {
+  description = "Where the image goes."
+  value       = module.ecr.repository_urls["app"]
+}
+
+output "topic_arn" {
+  description = "ECOMMERCE_TOPIC_ARN."
+  value       = module.messaging.topic_arn
+}
+
+output "queue_urls" {
+  description = "Logical queue name => URL."
+  value       = module.messaging.queue_urls
+}
+
+output "role_arns" {
+  description = "Deployable => IRSA role ARN."
+  value       = module.iam.role_arns
+}
+
+output "lb_controller_role_arn" {
+  description = "IRSA role for the AWS Load Balancer Controller's service account."
+  value       = module.iam.lb_controller_role_arn
+}
+
+output "secret_arns" {
+  description = "Logical secret name => ARN (the JWT key sets go here)."
+  value       = module.secrets.secret_arns
+}
+
+output "database_host" {
+  description = "PostgreSQL hostname."
+  value       = module.rds.address
+}
+
+output "database_name" {
+  description = "PostgreSQL database."
+  value       = module.rds.database_name
+}
+
+output "database_secret_arn" {
+  description = "RDS-managed master user secret."
+  value       = module.rds.master_user_secret_arn
+}
+
+output "redis_url_secret_arn" {
+  description = "Secret holding REDIS_URL."
+  value       = module.redis.redis_url_secret_arn
+}
+
+output "k8s_app_env" {
+  description = "Contents of k8s/overlays/<env>/app.env."
+  value       = local.app_env
+}
+
+output "k8s_deploy_env" {
+  description = "Contents of k8s/overlays/<env>/deploy.env."
+  value       = local.deploy_env
+}
+
+output "pipeline_name" {
+  description = "CodePipeline name."
+  value       = module.pipeline.pipeline_name
+}
+
+output "connection_arn" {
+  description = "CodeConnections connection: authorize it once in the console."
+  value       = module.pipeline.connection_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard."
+  value       = module.observability.dashboard_name
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms."
+  value       = module.observability.alarm_topic_arn
+}
