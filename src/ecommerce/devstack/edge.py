@@ -20,6 +20,7 @@ from http import HTTPStatus
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from ecommerce.devstack.supervisor import Upstream
 from ecommerce.edge_routes import EDGE_ROUTES, service_for
@@ -199,7 +200,7 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
     try:
         async with session.request(
             request.method,
-            upstream.url + request.raw_path,
+            URL(upstream.url + request.raw_path, encoded=True),  # the path as the client sent it
             headers=headers,
             data=body,
             allow_redirects=False,

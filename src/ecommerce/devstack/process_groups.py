@@ -95,6 +95,31 @@ async def spawn(
     )
 
 
+async def spawn_with_output(
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None
+) -> tuple[asyncio.subprocess.Process, asyncio.StreamReader, asyncio.ReadTransport]:
+    """Like `spawn`, with stdout and stderr on a pipe of our own rather than asyncio's.
+
+    On Python 3.11, `Process.wait()` of an asyncio-piped child returns only once every
+    holder of the pipe is gone, grandchildren included; with our own pipe it returns when
+    the child exits, and the reader gives what was written until the last writer is gone.
+    """
+    loop = asyncio.get_running_loop()
+    read_fd, write_fd = os.pipe()
+    try:
+        process = await spawn(argv, env=env, cwd=cwd, stdout=write_fd)
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    reader = asyncio.StreamReader(limit=1 << 20, loop=loop)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader, loop=loop), os.fdopen(read_fd, "rb", 0)
+    )
+    return process, reader, transport
+
+
 async def stop_process(
     process: asyncio.subprocess.Process,
     *,

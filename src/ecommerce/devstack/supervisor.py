@@ -21,7 +21,7 @@ from ecommerce.devstack.backoff import Backoff
 from ecommerce.devstack.console import Console, LogFile
 from ecommerce.devstack.owned import OwnedProcesses
 from ecommerce.devstack.ports import LOOPBACK
-from ecommerce.devstack.process_groups import kill_group, signal_group, spawn
+from ecommerce.devstack.process_groups import kill_group, signal_group, spawn_with_output
 from ecommerce.devstack.processes import ProcessSpec
 
 OnChange = Callable[[], Awaitable[None]]
@@ -147,7 +147,7 @@ class Supervisor:
                 child.restarts += 1
                 self._console.say(
                     f"{child.name} {describe_exit(code)} after {ran_for:.1f} s; "
-                    f"restarting in {delay:.0f} s (restart #{child.restarts}, log {child.log})"
+                    f"restarting in {delay:g} s (restart #{child.restarts}, log {child.log})"
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay)
@@ -157,7 +157,7 @@ class Supervisor:
     async def _run_once(self, child: Child, log: LogFile) -> int | None:
         argv = [sys.executable, "-m", child.spec.module]
         try:
-            process = await spawn(argv, env=child.env, cwd=self._cwd)
+            process, output, pipe = await spawn_with_output(argv, env=child.env, cwd=self._cwd)
         except OSError as error:
             self._console.say(f"{child.name} could not start: {error}")
             child.spawned.set()
@@ -169,15 +169,15 @@ class Supervisor:
         if self._stopping.is_set():
             signal_group(process.pid, signal.SIGTERM)
         await self._changed()
-        assert process.stdout is not None
-        pump = asyncio.create_task(self._pump(child, process.stdout, log))
+        pump = asyncio.create_task(self._pump(child, output, log))
         code = await process.wait()
-        # Output still buffered in the pipe is worth reading; a grandchild holding the pipe
-        # open is not worth waiting for.
+        # What the child left running in its group goes with it, as in a container.
+        await kill_group(process.pid)
+        # Output still buffered in the pipe is worth reading, but not worth a long wait.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(pump), 2.0)
         pump.cancel()
-        await kill_group(process.pid)
+        pipe.close()
         if self._owned is not None:
             await self._owned.remove(process.pid)
         await self._changed()
