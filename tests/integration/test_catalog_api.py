@@ -1,5 +1,6 @@
 """The catalog frontend, built by its real app factory, over HTTP against the AWS emulator."""
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +21,7 @@ Client = TestClient[Any, Any]
 
 @pytest.fixture(scope="module")
 async def client(provisioned: Any) -> AsyncIterator[Client]:
-    clients = AwsClients("us-east-1")
+    clients = AwsClients(os.environ["AWS_REGION"])
     await seed_demo_catalog(clients)
     await clients.close()
     async with TestClient(TestServer(build_app(Settings.from_env("catalog")))) as client:

@@ -1,5 +1,6 @@
 """The products adapter and the demo seed against DynamoDB (the AWS emulator)."""
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def clients(provisioned: Any) -> AsyncIterator[AwsClients]:
-    clients = AwsClients("us-east-1")
+    clients = AwsClients(os.environ["AWS_REGION"])
     yield clients
     await clients.close()
 

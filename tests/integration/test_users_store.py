@@ -1,6 +1,7 @@
 """The users table adapter and the admin seed against DynamoDB (the AWS emulator)."""
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def clients(provisioned: Any) -> AsyncIterator[AwsClients]:
-    clients = AwsClients("us-east-1")
+    clients = AwsClients(os.environ["AWS_REGION"])
     yield clients
     await clients.close()
 
