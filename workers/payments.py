@@ -10,6 +10,7 @@ from ecommerce.payments.service import Payments
 from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
+from ecommerce.platform.tracing import client_trace_configs
 from ecommerce.resources import RESOURCES
 
 
@@ -17,7 +18,7 @@ async def main(runtime: WorkerRuntime) -> None:
     settings = runtime.settings
     dynamodb = await runtime.clients.client("dynamodb")
     sns = await runtime.clients.client("sns")
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(trace_configs=client_trace_configs()) as session:
         payments = Payments(
             Ledger(dynamodb, lease_seconds=RESOURCES.queue("payments").visibility_timeout),
             GatewayClient(session, settings.payment_gateway_url),

@@ -20,6 +20,7 @@ from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import query_int, read_json
+from ecommerce.platform.tracing import annotate, client_trace_configs, current_trace_header
 
 STORE = web.AppKey("order_store", OrderStore)
 CATALOG = web.AppKey("catalog_client", CatalogClient)
@@ -47,7 +48,7 @@ async def place_order(request: web.Request) -> web.Response:
             customer_id=principal.user_id,
             key=key,
             request=body,
-            trace_header=request.headers.get("X-Amzn-Trace-Id"),
+            trace_header=current_trace_header(),
         )
     except service.KeyReused as error:
         raise ProblemError(
@@ -65,6 +66,7 @@ async def place_order(request: web.Request) -> web.Response:
     except CatalogUnavailable as error:
         raise ProblemError(503, "Catalog unavailable", str(error)) from error
     structlog.contextvars.bind_contextvars(order_id=placed.response["id"])
+    annotate(order_id=placed.response["id"])
     headers = {"Location": f"/orders/{placed.response['id']}"}
     if placed.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -108,7 +110,7 @@ async def list_orders(request: web.Request) -> web.Response:
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
-    session = aiohttp.ClientSession()
+    session = aiohttp.ClientSession(trace_configs=client_trace_configs())
     store = OrderStore(pool)
     app[STORE] = store
     app[CATALOG] = CatalogClient(session, settings.catalog_url)

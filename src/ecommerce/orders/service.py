@@ -20,6 +20,7 @@ from ecommerce.orders.placement import RequestedLine, price_order, request_finge
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
 from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
 from ecommerce.platform.logging import get_logger
+from ecommerce.platform.tracing import current_trace_header
 
 log = get_logger("orders")
 
@@ -145,7 +146,9 @@ async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) ->
                 follow_ups = [
                     follow_up(emitted, cause=event, producer=PRODUCER) for emitted in decision.emits
                 ]
-                await change.save(order, order.history[before:], outgoing(follow_ups, None))
+                await change.save(
+                    order, order.history[before:], outgoing(follow_ups, current_trace_header())
+                )
                 outcome = f"{order.status.value}" + (
                     f"({order.reason.value})" if order.reason else ""
                 )

@@ -15,6 +15,7 @@ import asyncpg
 from ecommerce.events import Envelope, LineItem, Money
 from ecommerce.orders.domain import Order, Reason, Status, Transition
 from ecommerce.platform.messaging.publisher import Outgoing
+from ecommerce.platform.tracing import subsegment
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,11 @@ class OrderStore:
         events: Sequence[Outgoing],
     ) -> None:
         """Write the order, its first history row, its key and its outbox rows atomically."""
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with (
+            subsegment("postgres", "remote"),
+            self._pool.acquire() as connection,
+            connection.transaction(),
+        ):
             await connection.execute(
                 "INSERT INTO orders (id, customer_id, status, reason, currency, total_amount,"
                 " payment_token, items, version, created_at, updated_at)"
@@ -123,7 +128,11 @@ class OrderStore:
     @asynccontextmanager
     async def changing(self, order_id: str) -> AsyncIterator[OrderChange]:
         """A transaction holding the order's row lock: the unit of work of one event."""
-        async with self._pool.acquire() as connection, connection.transaction():
+        async with (
+            subsegment("postgres", "remote"),
+            self._pool.acquire() as connection,
+            connection.transaction(),
+        ):
             yield OrderChange(connection, order_id)
 
 

@@ -17,6 +17,7 @@ from ecommerce.platform.config import Settings
 from ecommerce.platform.http.auth import TOKEN_VERIFIER, load_verifier
 from ecommerce.platform.http.middlewares import problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
+from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
 
 ReadinessCheck = Callable[[], Awaitable[object]]
 
@@ -28,7 +29,10 @@ log = get_logger("http")
 
 
 def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Application:
-    app = web.Application(middlewares=[request_log, problems], client_max_size=1024 * 1024)
+    middlewares = [request_log, problems]
+    if is_configured():
+        middlewares.insert(0, http_middleware)
+    app = web.Application(middlewares=middlewares, client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[READINESS] = {}
     app.cleanup_ctx.append(_aws_clients)
@@ -71,6 +75,7 @@ def serve(service: str, build: Callable[[Settings], web.Application]) -> None:
     """Entry point of `python -m handlers.<service>`: build the app and serve until SIGTERM."""
     settings = Settings.from_env(service)
     configure_logging(service)
+    configure_tracing(service)
     log.info("starting", host=settings.host, port=settings.port)
     with suppress(KeyboardInterrupt):
         web.run_app(

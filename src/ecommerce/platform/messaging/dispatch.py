@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from ecommerce.events.envelope import Envelope, PoisonMessage, parse_envelope, parse_payload
 from ecommerce.platform.messaging.message import Message
+from ecommerce.platform.tracing import annotate
 
 EventHandler = Callable[[Envelope, Any], Awaitable[object]]
 
@@ -27,6 +28,7 @@ class EventDispatcher:
         structlog.contextvars.bind_contextvars(
             event_id=envelope.id, event_type=envelope.type, order_id=envelope.correlation_id
         )
+        annotate(order_id=envelope.correlation_id, event_type=envelope.type, event_id=envelope.id)
         handler = self._handlers.get(envelope.type)
         if handler is None:
             raise PoisonMessage(f"no handler for {envelope.type} on this queue")

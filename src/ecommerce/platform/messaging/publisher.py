@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecommerce.events.envelope import Envelope
+from ecommerce.platform.tracing import current_trace_header
 
 BATCH = 10
 
@@ -38,7 +39,7 @@ class EventPublisher:
         self._topic_arn = topic_arn
 
     async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
-        message = Outgoing.of(event, trace_header)
+        message = Outgoing.of(event, trace_header or current_trace_header())
         await self._sns.publish(
             TopicArn=self._topic_arn,
             Message=message.body,

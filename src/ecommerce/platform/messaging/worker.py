@@ -19,8 +19,10 @@ from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.messaging.consumer import Consumer, ConsumerOptions, Handler
+from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.messaging.queues import resolve_queue
 from ecommerce.platform.metrics import QueueMetrics
+from ecommerce.platform.tracing import configure_tracing, message_segment
 
 log = get_logger("worker")
 
@@ -44,10 +46,16 @@ class WorkerRuntime:
         """Run one consumer on `queue` until the worker is asked to stop."""
         sqs = await self.clients.client("sqs")
         config = await resolve_queue(sqs, queue)
+        service = self.settings.service
+
+        async def traced(message: Message) -> None:
+            async with message_segment(service, message.trace_header):
+                await handler(message)
+
         consumer = Consumer(
             sqs,
             config,
-            handler,
+            traced,
             self.options(),
             QueueMetrics(queue, self.settings.service),
         )
@@ -70,6 +78,7 @@ WorkerMain = Callable[[WorkerRuntime], Awaitable[None]]
 def run_worker(service: str, main: WorkerMain) -> None:
     os.environ.setdefault("ECOMMERCE_SERVICE", service)
     configure_logging(service)
+    configure_tracing(service)
     asyncio.run(_run(service, main))
 
 
