@@ -12,6 +12,7 @@ from typing import cast
 COMMANDS: dict[str, str] = {
     "dev": "ecommerce.devstack.command",
     "migrate": "ecommerce.devstack.migrate",
+    "trace": "ecommerce.devstack.trace_command",
 }
 
 

@@ -44,6 +44,11 @@ class StateDir:
         """Every process group this run started, to end a crashed run's leftovers."""
         return self.root / "owned.json"
 
+    @property
+    def segments_file(self) -> Path:
+        """The X-Ray segments the local daemon stand-in received."""
+        return self.root / "traces" / "segments.jsonl"
+
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 
