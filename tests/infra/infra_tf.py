@@ -19,17 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-from hcl2.utils import SerializationOptions
-
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "infra" / "terraform"
 MODULES = TERRAFORM / "modules"
 ENVIRONMENTS = ("dev", "prod")
 
-_OPTIONS = SerializationOptions(
-    with_comments=False, explicit_blocks=False, strip_string_quotes=True
-)
 _META_KEYS = frozenset({"__start_line__", "__end_line__", "__is_block__"})
 
 
@@ -38,7 +32,14 @@ class Unsupported(Exception):
 
 
 def parse(text: str) -> dict[str, Any]:
-    parsed: dict[str, Any] = hcl2.loads(text, serialization_options=_OPTIONS)
+    # Imported here, so that tests needing only the JSON/YAML side run without python-hcl2.
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
+    options = SerializationOptions(
+        with_comments=False, explicit_blocks=False, strip_string_quotes=True
+    )
+    parsed: dict[str, Any] = hcl2.loads(text, serialization_options=options)
     return parsed
 
 

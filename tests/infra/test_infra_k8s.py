@@ -1,0 +1,158 @@
+"""The Kubernetes base agrees with the rest: one Deployment per handler and worker with the
+command, service account and health endpoints it needs; the ALB routes exactly the edge
+routes; workers get longer to stop than their drain takes; every container runs locked down.
+(Rendering and schema validation of the overlays run in scripts/check-infra.sh.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from infra_iam import declarations
+from infra_tf import REPO
+
+from ecommerce.edge_routes import EDGE_ROUTES
+from ecommerce.platform.aws import LONG_POLL_SECONDS
+from ecommerce.resources import RESOURCES
+
+yaml = pytest.importorskip("yaml")
+
+K8S = REPO / "k8s"
+APPS = K8S / "base" / "apps"
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as stream:
+        return [d for d in yaml.safe_load_all(stream) if d]
+
+
+def env_file(path: Path) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            entries[key] = value
+    return entries
+
+
+def app_deployables() -> dict[str, dict[str, Any]]:
+    return {n: d for n, d in declarations().items() if d["kind"] in {"handler", "worker"}}
+
+
+def objects(name: str) -> dict[str, dict[str, Any]]:
+    return {d["kind"]: d for d in load(APPS / f"{name}.yaml")}
+
+
+def base_resources() -> list[str]:
+    kustomization = load(K8S / "base" / "kustomization.yaml")[0]
+    resources: list[str] = kustomization["resources"]
+    return resources
+
+
+@pytest.mark.parametrize("name", sorted(app_deployables()))
+def test_each_deployable_has_its_objects(name: str) -> None:
+    declared = app_deployables()[name]
+    assert f"apps/{name}.yaml" in base_resources()
+    found = objects(name)
+    expected = {"ServiceAccount", "Deployment", "Service", "PodDisruptionBudget"}
+    if declared["kind"] == "handler":
+        expected.add("HorizontalPodAutoscaler")
+    if declared.get("queue"):
+        expected.add("ScaledObject")
+    assert set(found) == expected
+    assert found["ServiceAccount"]["metadata"]["name"] == declared["service_account"]
+    assert "eks.amazonaws.com/role-arn" in found["ServiceAccount"]["metadata"]["annotations"]
+    pod = found["Deployment"]["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == declared["service_account"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["python", "-m", declared["module"]]
+    port = 8000 if declared["kind"] == "handler" else 8081
+    assert container["ports"][0]["containerPort"] == port
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env.get("PORT" if declared["kind"] == "handler" else "HEALTH_PORT") == str(port)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, d in app_deployables().items() if d.get("queue")))
+def test_queue_workers_scale_on_their_queue(name: str) -> None:
+    scaled = objects(name)["ScaledObject"]["spec"]
+    assert scaled["scaleTargetRef"]["name"] == name
+    (trigger,) = scaled["triggers"]
+    assert trigger["type"] == "aws-sqs-queue"
+    assert trigger["authenticationRef"]["name"] == "keda-aws"
+    queue = app_deployables()[name]["queue"]
+    assert queue in {q.name for q in RESOURCES.queues}
+    replacements = load(K8S / "components" / "aws" / "kustomization.yaml")[0]["replacements"]
+    sources = {
+        r["source"]["fieldPath"]
+        for r in replacements
+        if any(t["select"].get("name") == name for t in r["targets"])
+        and any(t["select"]["kind"] == "ScaledObject" for t in r["targets"])
+    }
+    assert sources == {f"data.QUEUE_URL_{queue.upper()}"}
+
+
+def test_trigger_authentication_uses_keda_pod_identity() -> None:
+    (auth,) = load(K8S / "base" / "keda-trigger-authentication.yaml")
+    assert auth["kind"] == "TriggerAuthentication"
+    assert auth["metadata"]["name"] == "keda-aws"
+    assert auth["spec"]["podIdentity"] == {"provider": "aws"}
+
+
+def test_workers_get_longer_to_stop_than_their_drain() -> None:
+    config = env_file(K8S / "base" / "config.env")
+    grace = float(config["WORKER_GRACE_SECONDS"])
+    drain = grace + LONG_POLL_SECONDS  # an in-flight long poll, then the in-flight handlers
+    for name, declared in app_deployables().items():
+        if declared["kind"] != "worker":
+            continue
+        pod = objects(name)["Deployment"]["spec"]["template"]["spec"]
+        assert pod["terminationGracePeriodSeconds"] > drain, name
+
+
+def all_pod_specs() -> list[tuple[str, dict[str, Any]]]:
+    specs = [
+        (name, objects(name)["Deployment"]["spec"]["template"]["spec"])
+        for name in app_deployables()
+    ]
+    for document in load(K8S / "base" / "xray-daemon.yaml"):
+        if document["kind"] == "Deployment":
+            specs.append(("xray-daemon", document["spec"]["template"]["spec"]))
+    return specs
+
+
+def test_every_container_is_locked_down() -> None:
+    for name, pod in all_pod_specs():
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["automountServiceAccountToken"] is False, name
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["runAsNonRoot"] is True, name
+            assert security["readOnlyRootFilesystem"] is True, name
+            assert security["allowPrivilegeEscalation"] is False, name
+            assert security["capabilities"]["drop"] == ["ALL"], name
+            assert {"requests", "limits"} <= set(container["resources"]), name
+            assert "livenessProbe" in container and "readinessProbe" in container, name
+
+
+def test_ingress_routes_exactly_the_edge_routes() -> None:
+    (ingress,) = load(K8S / "base" / "ingress.yaml")
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    (rule,) = ingress["spec"]["rules"]
+    routes = {
+        (p["path"], p["backend"]["service"]["name"], p["pathType"]) for p in rule["http"]["paths"]
+    }
+    assert routes == {(prefix, f"{service}-api", "Prefix") for prefix, service in EDGE_ROUTES}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_overlay_deploy_env_has_every_key_terraform_writes(environment: str) -> None:
+    keys = set(env_file(K8S / "overlays" / environment / "deploy.env"))
+    expected = {f"ROLE_ARN_{n.upper().replace('-', '_')}" for n in declarations()}
+    expected |= {f"QUEUE_URL_{q.name.upper()}" for q in RESOURCES.queues}
+    expected |= {"AWS_REGION", "VPC_CIDR", "PUBLIC_HOST", "CERTIFICATE_ARN"}
+    assert keys == expected
+    app = set(env_file(K8S / "overlays" / environment / "app.env"))
+    assert {"AWS_REGION", "ECOMMERCE_PREFIX", "ECOMMERCE_TOPIC_ARN"} <= app
