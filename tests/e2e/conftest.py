@@ -1,0 +1,55 @@
+"""The `stack` fixture: the whole system, booted the way a user boots it (`ecommerce dev`).
+
+`stack` (session-scoped) boots one stack for every end-to-end test and yields a `RunningStack`
+(`.edge`: the edge's base URL; `.stack`: stack.json as first read; `.read()`: as it is now).
+At the end it sends SIGINT and asserts that nothing of the stack is left running.
+
+External servers given to the suite are used by the stack too: a fresh database on
+`DATABASE_URL`'s server, and a unique `ECOMMERCE_PREFIX` on `AWS_ENDPOINT_URL`.
+"""
+
+from __future__ import annotations
+
+import signal
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from devstack_runner import RunningStack, boot_stack, stop_stack
+
+from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
+
+
+@pytest.fixture(scope="session")
+async def stack_database_url(original_environ: dict[str, str]) -> AsyncIterator[str | None]:
+    """With an external DATABASE_URL, a fresh database on that server for the stack."""
+    server = original_environ.get("DATABASE_URL", "").strip()
+    if not server:
+        yield None
+        return
+    name = f"e2e_{uuid.uuid4().hex[:12]}"
+    await ensure_database(server, name)
+    yield database_dsn(server, name)
+    await drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def stack_environ(
+    original_environ: dict[str, str], stack_database_url: str | None
+) -> dict[str, str]:
+    """The environment a stack boots with: the user's, before any fixture changed it."""
+    env = dict(original_environ)
+    if stack_database_url is not None:
+        env["DATABASE_URL"] = stack_database_url
+    if env.get("AWS_ENDPOINT_URL", "").strip():
+        env["ECOMMERCE_PREFIX"] = f"e{uuid.uuid4().hex[:10]}"
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(
+    stack_environ: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStack]:
+    running = boot_stack(stack_environ, tmp_path_factory.mktemp("stack") / "state")
+    yield running
+    stop_stack(running, signal.SIGINT)
