@@ -23,7 +23,7 @@ from infra_tf import MODULES, REPO, Module, Unsupported, locals_of
 PERMISSIONS = REPO / "infra" / "iam" / "permissions.json"
 APP_IAM = MODULES / "app-iam"
 
-# API operations authorized by another action's permission (the IAM "action" differs from the
+# API operations authorized by another action's permission (the IAM action differs from the
 # operation name). Everything else is authorized by the action of the same name.
 OPERATION_ACTIONS: dict[tuple[str, str], str] = {
     ("sqs", "DeleteMessageBatch"): "DeleteMessage",
@@ -38,6 +38,15 @@ OPERATION_ACTIONS: dict[tuple[str, str], str] = {
     ("s3", "CompleteMultipartUpload"): "PutObject",
     ("s3", "CopyObject"): "PutObject",
     ("dynamodb", "TransactGetItems"): "GetItem",
+}
+
+# DynamoDB transactions have no IAM action of their own: each item inside is authorized by its
+# own action. A hook that sees only the operation name is checked for "at least one of these";
+# one that reads TransactItems should record ("dynamodb", "PutItem") etc. per item instead.
+TRANSACTION_ITEM_ACTIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("dynamodb", "TransactWriteItems"): frozenset(
+        {"PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}
+    ),
 }
 
 
@@ -100,6 +109,7 @@ def logical_variables() -> dict[str, Any]:
         "oidc_issuer": "OIDC_ISSUER",
         "table_arns": {name: f"table/{name}" for name in resources["tables"]},
         "queue_arns": {name: f"queue/{name}" for name in resources["queues"]},
+        "dlq_arns": {name: f"dlq/{name}" for name in resources["queues"]},
         "topic_arn": f"topic/{resources['topic']}",
         "bucket_arns": {name: f"bucket/{name}" for name in resources["buckets"]},
         "secret_arns": {name: f"secret/{name}" for name in resources["secrets"]},
@@ -200,8 +210,16 @@ def check_recorded_calls(
         except KeyError:
             problems.append(f"{raw_deployable}: not a deployable of permissions.json")
             continue
-        action = iam_action(service, operation)
         granted = {(g.service, g.action) for g in policies.get(deployable, set())}
+        item_actions = TRANSACTION_ITEM_ACTIONS.get((service, operation))
+        if item_actions is not None:
+            if not any((service, a) in granted for a in item_actions):
+                problems.append(
+                    f"{deployable}: called {service}:{operation}, but its IAM policy allows "
+                    f"none of {', '.join(sorted(item_actions))}"
+                )
+            continue
+        action = iam_action(service, operation)
         if (service, action) not in granted:
             via = "" if action == operation else f" (authorized by {service}:{action})"
             problems.append(
@@ -216,7 +234,10 @@ def unexercised(recorded: Iterable[tuple[str, str, str]]) -> dict[str, set[str]]
     used: dict[str, set[str]] = {}
     for raw_deployable, service, operation in recorded:
         name = deployable_name(raw_deployable)
-        used.setdefault(name, set()).add(f"{service}:{iam_action(service, operation)}")
+        actions = TRANSACTION_ITEM_ACTIONS.get(
+            (service, operation), {iam_action(service, operation)}
+        )
+        used.setdefault(name, set()).update(f"{service}:{action}" for action in actions)
     result: dict[str, set[str]] = {}
     for name, grants in declared_grants().items():
         missing = {f"{g.service}:{g.action}" for g in grants} - used.get(name, set())

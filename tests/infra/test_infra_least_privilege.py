@@ -9,6 +9,8 @@ import pytest
 pytest.importorskip("hcl2", reason="python-hcl2 is needed to read the Terraform (dev extra)")
 
 from infra_iam import (
+    OPERATION_ACTIONS,
+    TRANSACTION_ITEM_ACTIONS,
     Grant,
     app_iam,
     check_recorded_calls,
@@ -28,6 +30,7 @@ def test_declarations_are_well_formed() -> None:
     logical = (
         {f"table/{t.name}" for t in RESOURCES.tables}
         | {f"queue/{q.name}" for q in RESOURCES.queues}
+        | {f"dlq/{q.name}" for q in RESOURCES.queues}
         | {f"topic/{RESOURCES.topic}"}
         | {f"bucket/{b}/*" for b in RESOURCES.buckets}
         | {f"secret/{s.name}" for s in RESOURCES.secrets}
@@ -39,6 +42,9 @@ def test_declarations_are_well_formed() -> None:
         for grant in declared_grants()[name]:
             assert grant.resource in logical, f"{name}: unknown resource {grant.resource}"
             assert grant.action[:1].isupper() and ":" not in grant.action, f"{name}: {grant}"
+            operation = (grant.service, grant.action)
+            assert operation not in OPERATION_ACTIONS, f"{name}: {grant} is an operation"
+            assert operation not in TRANSACTION_ITEM_ACTIONS, f"{name}: {grant} is no IAM action"
 
 
 def test_every_handler_and_worker_is_declared() -> None:
@@ -132,6 +138,8 @@ def test_recorded_calls_within_the_policies_pass() -> None:
         ("workers.payments", "sqs", "ReceiveMessage"),
         ("workers.payments", "sqs", "DeleteMessageBatch"),
         ("workers.payments", "sqs", "ChangeMessageVisibilityBatch"),
+        ("workers.payments", "sqs", "SendMessage"),
+        ("workers.inventory", "dynamodb", "TransactWriteItems"),
         ("payments-worker", "dynamodb", "PutItem"),
         ("workers.outbox_relay", "sns", "PublishBatch"),
         ("handlers.users", "secretsmanager", "GetSecretValue"),
@@ -144,11 +152,14 @@ def test_recorded_calls_outside_the_policies_fail() -> None:
     recorded = {
         ("workers.orders", "sns", "Publish"),
         ("handlers.cart", "dynamodb", "GetItem"),
+        ("handlers.orders", "dynamodb", "TransactWriteItems"),
         ("workers.images", "sqs", "DeleteMessageBatch"),
         ("workers.ghost", "sqs", "ReceiveMessage"),
     }
     assert check_recorded_calls(recorded) == [
         "cart-api: called dynamodb:GetItem, which its IAM policy does not allow",
+        "orders-api: called dynamodb:TransactWriteItems, but its IAM policy allows none of "
+        "ConditionCheckItem, DeleteItem, PutItem, UpdateItem",
         "orders-worker: called sns:Publish, which its IAM policy does not allow",
         "workers.ghost: not a deployable of permissions.json",
     ]
@@ -171,6 +182,7 @@ def test_unexercised_lists_declared_actions_no_call_used() -> None:
     report = unexercised(recorded)
     assert "cart-api" not in report
     assert report["orders-worker"] == {
+        "sqs:SendMessage",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",

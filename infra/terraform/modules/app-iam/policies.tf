@@ -1,11 +1,13 @@
 # One IAM policy per deployable: exactly the actions and resources it declares in
 # infra/iam/permissions.json, no more (tests/infra/test_infra_least_privilege.py compares the
 # two). Each data source is named after its deployable, with "_" for "-".
+# DynamoDB transactions have no IAM action of their own: TransactWriteItems is authorized by
+# the PutItem/UpdateItem/... of the items inside it.
 
 data "aws_iam_policy_document" "users_api" {
   statement {
     sid       = "UsersTable"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:TransactWriteItems", "dynamodb:Query"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
     resources = [var.table_arns["users"]]
   }
   statement {
@@ -56,13 +58,18 @@ data "aws_iam_policy_document" "inventory_worker" {
     resources = [var.queue_arns["inventory"]]
   }
   statement {
+    sid       = "DeadLetterInventory"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [var.dlq_arns["inventory"]]
+  }
+  statement {
     sid       = "PublishOutcomes"
     actions   = ["sns:Publish"]
     resources = [var.topic_arn]
   }
   statement {
     sid       = "ReserveStock"
-    actions   = ["dynamodb:TransactWriteItems", "dynamodb:GetItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.table_arns["products"]]
   }
 }
@@ -73,6 +80,11 @@ data "aws_iam_policy_document" "orders_worker" {
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     resources = [var.queue_arns["orders"]]
   }
+  statement {
+    sid       = "DeadLetterOrders"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [var.dlq_arns["orders"]]
+  }
 }
 
 data "aws_iam_policy_document" "payments_worker" {
@@ -80,6 +92,11 @@ data "aws_iam_policy_document" "payments_worker" {
     sid       = "ConsumePaymentsQueue"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     resources = [var.queue_arns["payments"]]
+  }
+  statement {
+    sid       = "DeadLetterPayments"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [var.dlq_arns["payments"]]
   }
   statement {
     sid       = "PublishOutcomes"
@@ -98,6 +115,11 @@ data "aws_iam_policy_document" "images_worker" {
     sid       = "ConsumeImagesQueue"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
     resources = [var.queue_arns["images"]]
+  }
+  statement {
+    sid       = "DeadLetterImages"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [var.dlq_arns["images"]]
   }
   statement {
     sid       = "ReadUploadsWriteThumbnails"

@@ -23,6 +23,11 @@ variable "queue_arns" {
   type        = map(string)
 }
 
+variable "dlq_arns" {
+  description = "Logical queue name => ARN of its dead-letter queue."
+  type        = map(string)
+}
+
 variable "topic_arn" {
   description = "ARN of the domain-events topic."
   type        = string

@@ -13,6 +13,11 @@ output "queue_arns" {
   value       = { for name, queue in aws_sqs_queue.queue : name => queue.arn }
 }
 
+output "dlq_arns" {
+  description = "Logical queue name => ARN of its dead-letter queue."
+  value       = { for name, queue in aws_sqs_queue.dlq : name => queue.arn }
+}
+
 output "queue_urls" {
   description = "Logical queue name => queue URL."
   value       = { for name, queue in aws_sqs_queue.queue : name => queue.url }

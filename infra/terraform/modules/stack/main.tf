@@ -12,8 +12,9 @@ locals {
   tags      = merge(var.tags, { Project = "ecommerce", Environment = var.environment })
 
   declarations = jsondecode(file("${path.module}/../../../iam/permissions.json")).deployables
-  # Handlers and workers: the application's own deployables (each has a log group).
-  app_deployables = [for name, d in local.declarations : name if contains(["handler", "worker"], d.kind)]
+  # Everything in the application namespace gets a log group: the handlers, the workers and
+  # the X-Ray daemon (Fluent Bit writes to "/<prefix>/<app.kubernetes.io/name>").
+  app_deployables = [for name, d in local.declarations : name if d.namespace == "ecommerce"]
   # The Service dimension of the HTTP metrics is the handler module's name: handlers.users => users.
   frontends = [for name, d in local.declarations : trimprefix(d.module, "handlers.") if d.kind == "handler"]
   # Workers that consume a queue: Service dimension => Queue dimension.
@@ -281,6 +282,7 @@ module "iam" {
   oidc_issuer                      = module.eks.oidc_issuer
   table_arns                       = module.tables.table_arns
   queue_arns                       = module.messaging.queue_arns
+  dlq_arns                         = module.messaging.dlq_arns
   topic_arn                        = module.messaging.topic_arn
   bucket_arns                      = module.buckets.bucket_arns
   secret_arns                      = module.secrets.secret_arns
