@@ -8,6 +8,11 @@ output "prefix" {
   value       = var.prefix
 }
 
+output "vpc_id" {
+  description = "VPC of the cluster (the load balancer controller's vpcId)."
+  value       = module.network.vpc_id
+}
+
 output "cluster_name" {
   description = "EKS cluster (aws eks update-kubeconfig --name ...)."
   value       = module.eks.cluster_name
