@@ -11,6 +11,7 @@ from typing import cast
 
 COMMANDS: dict[str, str] = {
     "dev": "ecommerce.devstack.command",
+    "dlq": "ecommerce.ops.dlq_command",
     "migrate": "ecommerce.devstack.migrate",
     "trace": "ecommerce.devstack.trace_command",
 }

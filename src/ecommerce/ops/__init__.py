@@ -1,0 +1,1 @@
+"""Operator tooling: commands that look at and repair a running system (`ecommerce dlq`)."""
