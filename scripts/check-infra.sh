@@ -30,12 +30,12 @@ done_step() {
   echo "    done in $((SECONDS - step_started)) s"
 }
 
-echo "==> infra checks: tool venv"
-bash scripts/infra-venv.sh
 if [[ ! -x .venv/bin/python ]]; then
-  echo "==> the project venv is missing: make setup"
+  echo "==> infra checks: the project venv is missing: make setup"
   make setup
 fi
+echo "==> infra checks: tool venv"
+bash scripts/infra-venv.sh
 # The project venv's python, with python-hcl2 from .venv-infra/hcl2 when it has none of its own
 # (see scripts/infra-venv.sh). Only for this python: checkov has its own module named hcl2.
 project_python() {

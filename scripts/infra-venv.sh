@@ -39,7 +39,8 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$want" ]]; then
 fi
 
 # python-hcl2 next to the project venv, unless that venv already has it.
-if ! .venv/bin/python -c "import importlib.metadata as m; m.version('python-hcl2')" 2>/dev/null; then
+if [[ -x .venv/bin/python ]] && ! .venv/bin/python -c \
+  "import importlib.metadata as m; m.version('python-hcl2')" 2>/dev/null; then
   want_hcl="$(lock_hash requirements-infra-hcl.lock)"
   if [[ ! -f "$HCL_STAMP" || "$(cat "$HCL_STAMP")" != "$want_hcl" ]]; then
     echo "==> installing python-hcl2 into $HCL_DIR for the project venv (first run only)"
