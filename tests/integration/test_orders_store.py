@@ -140,3 +140,33 @@ async def test_place_order_replays_and_refuses_a_changed_body(pool: asyncpg.Pool
     changed = body.model_copy(update={"payment_token": "tok_chargeDeclined"})
     with pytest.raises(service.KeyReused):
         await service.place_order(store, Prices(), request=changed, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_cancel_is_once_for_the_owner_or_an_admin(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    order = new_order(f"c-{uuid.uuid4()}")
+    await store.place(order, key="k", fingerprint="f", response={}, events=[])
+    assert await service.cancel_order(store, order.id, viewer_id="someone", admin=False) is None
+    for _ in range(2):
+        cancelled = await service.cancel_order(
+            store, order.id, viewer_id=order.customer_id, admin=False
+        )
+        assert cancelled is not None and cancelled.status is Status.CANCELLED
+    assert cancelled.reason is not None and cancelled.reason.value == "customer_cancelled"
+    assert [t.to_status for t in cancelled.history] == [Status.PENDING, Status.CANCELLED]
+    events = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE event_type = 'OrderCancelled' AND body LIKE $1",
+        f"%{order.id}%",
+    )
+    assert events == 1
+    paid = new_event(
+        PaymentSucceeded(order_id=order.id, payment_id="pi_1", amount=USD),
+        producer="payments",
+        correlation_id=order.id,
+    )
+    outcome = await service.apply_event(store, paid, PaymentSucceeded.model_validate(paid.payload))
+    assert outcome.startswith("ignored")
+    other = new_order(f"c-{uuid.uuid4()}")
+    await store.place(other, key="k", fingerprint="f", response={}, events=[])
+    by_admin = await service.cancel_order(store, other.id, viewer_id="admin-1", admin=True)
+    assert by_admin is not None and by_admin.history[-1].cause == "cancelled_by_admin"

@@ -86,6 +86,20 @@ async def get_order(request: web.Request) -> web.Response:
     return web.json_response(order_document(order))
 
 
+@routes.post("/orders/{order_id}/cancel")
+async def cancel_order(request: web.Request) -> web.Response:
+    principal = authenticate(request)
+    order_id = request.match_info["order_id"]
+    structlog.contextvars.bind_contextvars(order_id=order_id)
+    annotate(order_id=order_id)
+    order = await service.cancel_order(
+        request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
+    )
+    if order is None:
+        raise ProblemError(404, "Order not found")
+    return web.json_response(order_document(order))
+
+
 @routes.get("/orders")
 async def list_orders(request: web.Request) -> web.Response:
     principal = authenticate(request)

@@ -129,6 +129,37 @@ async def list_orders(
     return page, next_cursor
 
 
+async def cancel_order(
+    store: OrderStore, order_id: str, *, viewer_id: str, admin: bool
+) -> Order | None:
+    """Cancel for the customer (or an admin). Cancelling a cancelled order returns it as it is.
+
+    The row lock serialises the cancel with the saga's own transitions, so a cancel that races
+    the saga ends in one outcome; OrderCancelled then makes inventory give the stock back and
+    payments refund any charge, each exactly once.
+    """
+    async with store.changing(order_id) as change:
+        order = await change.load()
+        if order is None or (order.customer_id != viewer_id and not admin):
+            return None
+        decision = domain.decide_cancel(order)
+        if decision.changes:
+            before = len(order.history)
+            cause = (
+                "cancelled_by_admin" if admin and order.customer_id != viewer_id else "cancelled"
+            )
+            domain.apply(order, decision, cause, datetime.now(UTC))
+            events = [
+                new_event(emitted, producer=PRODUCER, correlation_id=order.id)
+                for emitted in decision.emits
+            ]
+            await change.save(
+                order, order.history[before:], outgoing(events, current_trace_header())
+            )
+            log.info("order_cancelled", order_id=order.id, by_admin=admin)
+    return await store.get(order_id)
+
+
 async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) -> str:
     """Apply one saga event to its order, once per event id; returns what happened."""
     order_id = str(getattr(payload, "order_id", event.correlation_id))
