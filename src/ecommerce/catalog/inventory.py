@@ -21,6 +21,7 @@ from ecommerce.events import (
     OrderPlaced,
     follow_up,
 )
+from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import EventPublisher
 
@@ -40,6 +41,7 @@ class Inventory:
         result = await self._store.reserve(placed.order_id, lines)
         if result.reserved:
             log.info("stock_reserved", lines=len(lines))
+            crash_point("after_state_change")
             await self._reserved(event, placed)
             return
         if not result.existing:

@@ -19,6 +19,7 @@ from ecommerce.orders.domain import Order
 from ecommerce.orders.placement import RequestedLine, price_order, request_fingerprint
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
 from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
+from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import current_trace_header
 
@@ -186,5 +187,6 @@ async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) ->
             else:
                 outcome = f"ignored: {decision.ignored_because}"
         await change.mark_processed(event.id, event.type, outcome)
+    crash_point("after_state_change")
     log.info("order_event_applied", order_id=order_id, outcome=outcome)
     return outcome

@@ -17,6 +17,7 @@ from ecommerce.events import (
 )
 from ecommerce.payments.gateway_client import GatewayClient, GatewayRejected
 from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
+from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import EventPublisher
 
@@ -66,6 +67,7 @@ class Payments:
             await self._settled_already(event, reserved, await self._ledger.get(order_id))
             return
         log.info("charge_completed", approved=approved, decline_code=decline)
+        crash_point("after_state_change")
         await self._publish_outcome(event, reserved, approved, intent, decline)
 
     async def _settled_already(

@@ -25,6 +25,7 @@ import structlog
 
 from ecommerce.events.envelope import PoisonMessage
 from ecommerce.platform.aws import LONG_POLL_SECONDS
+from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.backoff import retry_delay
 from ecommerce.platform.messaging.deleter import BatchDeleter
@@ -159,6 +160,7 @@ class Consumer:
             except Exception as error:
                 await self._failed(message, error)
             else:
+                crash_point("before_delete")
                 self._deleter.delete(message.receipt_handle)
                 latency_ms = (time.perf_counter() - started) * 1000
                 self._metrics.succeeded(latency_ms)
