@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-unit test-integration test-e2e lint typecheck check bench reset clean
+.PHONY: setup run test test-unit test-integration test-e2e test-chaos lint typecheck check bench reset clean \
+        localstack localstack-stop test-localstack check-infra
 
 setup: $(STAMP) ## create .venv and install the project with its locked dependencies
 
@@ -35,6 +36,23 @@ test-integration: $(STAMP)
 test-e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
+test-chaos: $(STAMP)
+	$(BIN)/python -m pytest -q tests/chaos
+
+# LocalStack in host mode (Python 3.13, its own venv, no Docker) on 127.0.0.1:4566.
+localstack: ## start LocalStack (SQS, SNS, S3, Secrets Manager); installs on first use
+	@bash scripts/localstack.sh start
+
+localstack-stop: ## stop LocalStack and everything it started
+	@bash scripts/localstack.sh stop
+
+# The integration and end-to-end tiers against LocalStack; DynamoDB on moto (see the script).
+test-localstack: $(STAMP) ## integration + e2e tiers against LocalStack
+	@bash scripts/test-localstack.sh
+
+check-infra: $(STAMP) ## Terraform, Kubernetes, Dockerfile and IAM checks (static)
+	@bash scripts/check-infra.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,4 +66,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.consumer
 
 clean:
-	rm -rf $(VENV) .devstack .pytest_cache .mypy_cache .ruff_cache
+	-bash scripts/localstack.sh stop
+	rm -rf $(VENV) .venv-localstack .venv-infra .localstack .devstack .pytest_cache .mypy_cache .ruff_cache

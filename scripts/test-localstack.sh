@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The integration and end-to-end tiers against LocalStack (SQS, SNS, S3, Secrets Manager), with
+# DynamoDB on a moto server of its own: LocalStack's DynamoDB needs a Java download that cannot
+# happen offline. Both are stopped at the end, whatever the tests did.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+LOCALSTACK_ENDPOINT=${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566}
+MOTO_PORT=${MOTO_PORT:-$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+mkdir -p .localstack
+
+moto_pid=""
+cleanup() {
+  status=$?
+  if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true; fi
+  bash scripts/localstack.sh stop || true
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+echo "==> starting LocalStack"
+bash scripts/localstack.sh start
+echo "==> starting moto for DynamoDB on 127.0.0.1:$MOTO_PORT"
+$PY -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" > .localstack/moto-dynamodb.log 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 100); do
+  if $PY -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+
+echo "==> running the integration and end-to-end tiers against LocalStack"
+AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT" \
+AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT" \
+  $PY -m pytest -q tests/integration tests/e2e "$@"
