@@ -53,9 +53,15 @@ class RunningStack:
     def pids(self) -> dict[str, int]:
         return {p["name"]: p["pid"] for p in self.read()["processes"]}
 
-    def output_tail(self, lines: int = 60) -> str:
+    def output_tail(self, lines: int = 80) -> str:
+        """The supervisor's own lines and any error, without the request chatter."""
         text = self.output.read_text(errors="replace") if self.output.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        kept = [
+            line
+            for line in text.splitlines()
+            if line.startswith("devstack") or "error" in line.lower() or "Traceback" in line
+        ]
+        return f"(full output: {self.output})\n" + "\n".join(kept[-lines:])
 
 
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:

@@ -187,3 +187,23 @@ def test_reset_without_start_only_wipes_the_state(
     assert result.returncode == 0, result.stdout
     assert not state.exists()
     assert b"wiped" in result.stdout
+
+
+def test_a_killed_runs_leftovers_are_ended_by_the_next_run(
+    stack_environ: dict[str, str], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    crashed = boot_stack(stack_environ, state)
+    orphans = crashed.pids()
+    os.kill(crashed.process.pid, signal.SIGKILL)  # the supervisor only: its children live on
+    crashed.process.wait(timeout=10)
+    assert any(pid_alive(pid) for pid in orphans.values())
+    assert (state / "owned.json").exists()
+
+    second = boot_stack(stack_environ, state)
+    try:
+        assert "left running by a previous run" in second.output.read_text()
+        assert not [name for name, pid in orphans.items() if pid_alive(pid)]
+        assert set(second.pids()) >= set(orphans)
+    finally:
+        stop_stack(second, signal.SIGINT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,11 +54,25 @@ class OwnedProcesses:
             raise AlreadyRunning(
                 f"another `ecommerce dev` (pid {owner_pid}) uses {self._path.parent}; stop it first"
             )
-        for entry in previous.get("groups", []):
-            group = OwnedGroup(entry["name"], int(entry["pgid"]), entry.get("ticks"))
-            if _is_leftover(group):
-                say(f"ending {group.name} (pid {group.pgid}) left over from a previous run")
-                await terminate_group(group.pgid)
+        leftovers = [
+            group
+            for group in (
+                OwnedGroup(entry["name"], int(entry["pgid"]), entry.get("ticks"))
+                for entry in previous.get("groups", [])
+            )
+            if _is_leftover(group)
+        ]
+        for group in leftovers:
+            say(f"ending {group.name} (pid {group.pgid}), left running by a previous run")
+        await asyncio.gather(
+            *(
+                # PostgreSQL's SIGTERM waits for its clients to leave; SIGINT does not.
+                terminate_group(
+                    group.pgid, sig=signal.SIGINT if group.name == "postgres" else signal.SIGTERM
+                )
+                for group in leftovers
+            )
+        )
         await self._write()
 
     async def add(self, name: str, pid: int) -> None:
