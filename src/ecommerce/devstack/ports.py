@@ -29,3 +29,11 @@ def port_is_free(port: int, host: str = LOOPBACK) -> bool:
         except OSError:
             return False
     return True
+
+
+def free_udp_port(host: str = LOOPBACK) -> int:
+    """A UDP port nothing is bound to now (the X-Ray daemon's protocol)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+    return port
