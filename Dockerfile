@@ -4,8 +4,10 @@
 #   python -m workers.inventory | workers.orders | workers.payments | workers.images
 #   python -m workers.outbox_relay
 # Build: docker build -t ecommerce:dev .   (the pipeline tags with the commit sha)
+# The base is Docker Hub's official python image, pulled through ECR Public (no Docker Hub
+# rate limit in CodeBuild).
 # --- build: a venv with the locked runtime dependencies and the project itself ---------------
-FROM python:3.11-slim-bookworm AS build
+FROM public.ecr.aws/docker/library/python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -25,7 +27,7 @@ RUN pip install --no-deps . \
     && pip uninstall -y pip setuptools wheel
 
 # --- runtime: the venv on a clean slim base, no compilers, no pip, a non-root user ------------
-FROM python:3.11-slim-bookworm AS runtime
+FROM public.ecr.aws/docker/library/python:3.11-slim-bookworm AS runtime
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="ecommerce" \
       org.opencontainers.image.description="Event-driven e-commerce backend: handlers and workers" \
