@@ -13,6 +13,7 @@ from ecommerce.catalog.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CatalogS
 from ecommerce.catalog.store import ProductStore
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import AWS, READINESS, create_app
+from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import query_int
 from ecommerce.resources import physical
@@ -20,6 +21,16 @@ from ecommerce.resources import physical
 CATALOG = web.AppKey("catalog", CatalogService)
 
 
+@operation(
+    "List products a page at a time, optionally of one category",
+    response=ProductPageOut,
+    params=[
+        Param("limit", "query", "Page size", schema={"type": "integer", "minimum": 1}),
+        Param("cursor", "query", "`next_cursor` of the previous page"),
+        Param("category", "query", "Only products of this category"),
+    ],
+    errors={400: "Bad limit, cursor or category"},
+)
 async def list_products(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     try:
@@ -35,6 +46,7 @@ async def list_products(request: web.Request) -> web.Response:
     return web.json_response(ProductPageOut.of(page).model_dump())
 
 
+@operation("One product", response=ProductOut, errors={404: "No product has this id"})
 async def get_product(request: web.Request) -> web.Response:
     product_id = request.match_info["product_id"]
     product = await request.app[CATALOG].product(product_id)
