@@ -1,0 +1,1 @@
+"""The cart context: one Redis hash per customer, priced and checked out through other services."""
