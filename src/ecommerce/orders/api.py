@@ -18,6 +18,7 @@ from ecommerce.orders.store import OrderStore
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
+from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import query_int, read_json
 from ecommerce.platform.tracing import annotate, client_trace_configs, current_trace_header
@@ -31,6 +32,18 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/orders")
+@operation(
+    "Place an order; it settles as CONFIRMED or CANCELLED asynchronously",
+    request=PlaceOrderRequest,
+    status=202,
+    response_description="The order, PENDING (or the first response, replayed)",
+    auth="bearer",
+    params=[Param("Idempotency-Key", "header", "1 to 255 characters", required=True)],
+    errors={
+        422: "Invalid body, unknown product, or the key reused with another body",
+        503: "The catalog does not answer",
+    },
+)
 async def place_order(request: web.Request) -> web.Response:
     principal = authenticate(request)
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -74,6 +87,12 @@ async def place_order(request: web.Request) -> web.Response:
 
 
 @routes.get("/orders/{order_id}")
+@operation(
+    "One order with its history (owner or admin)",
+    response_description="The order",
+    auth="bearer",
+    errors={404: "No such order of yours"},
+)
 async def get_order(request: web.Request) -> web.Response:
     principal = authenticate(request)
     order_id = request.match_info["order_id"]
@@ -87,6 +106,12 @@ async def get_order(request: web.Request) -> web.Response:
 
 
 @routes.post("/orders/{order_id}/cancel")
+@operation(
+    "Cancel an order (owner or admin)",
+    response_description="The order",
+    auth="bearer",
+    errors={404: "No such order of yours"},
+)
 async def cancel_order(request: web.Request) -> web.Response:
     principal = authenticate(request)
     order_id = request.match_info["order_id"]
@@ -101,6 +126,16 @@ async def cancel_order(request: web.Request) -> web.Response:
 
 
 @routes.get("/orders")
+@operation(
+    "The caller's orders, a page at a time",
+    response_description="{items, next_cursor}",
+    auth="bearer",
+    params=[
+        Param("limit", "query", "1 to 100", schema={"type": "integer", "minimum": 1}),
+        Param("cursor", "query", "`next_cursor` of the previous page"),
+    ],
+    errors={400: "Bad limit or cursor"},
+)
 async def list_orders(request: web.Request) -> web.Response:
     principal = authenticate(request)
     limit = query_int(request, "limit", 20, 1, 100)
