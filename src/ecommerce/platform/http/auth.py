@@ -1,7 +1,13 @@
-"""Verifying access tokens in every service, from the JWKS kept in Secrets Manager."""
+"""Verifying access tokens in every service, from the JWKS kept in Secrets Manager.
+
+The keys are reloaded every minute, and soon after a token names a key not yet known, so a
+rotated key is trusted by every service with no restart.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,12 +18,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.jwt_keys import ALGORITHM, public_keys
+from ecommerce.platform.logging import get_logger
 from ecommerce.resources import secret_id
 
 ISSUER = "ecommerce-users"
 AUDIENCE = "ecommerce"
 
 Role = Literal["customer", "admin"]
+
+KEYS_REFRESH_SECONDS = 60.0
+UNKNOWN_KID_REFRESH_SECONDS = 5.0
+"""The least time between two reloads; tokens with made-up kids cannot force more."""
+
+log = get_logger("auth")
 
 
 @dataclass(frozen=True)
@@ -34,12 +47,17 @@ class Principal:
 class TokenVerifier:
     def __init__(self, keys: dict[str, Ed25519PublicKey]) -> None:
         self._keys = keys
+        self.unknown_kid_seen = asyncio.Event()
+
+    def replace_keys(self, keys: dict[str, Ed25519PublicKey]) -> None:
+        self._keys = dict(keys)
 
     def verify(self, token: str) -> Principal:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid) if isinstance(kid, str) else None
             if key is None:
+                self.unknown_kid_seen.set()
                 raise jwt.InvalidTokenError("unknown signing key")
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -58,9 +76,36 @@ class TokenVerifier:
 
 
 async def load_verifier(clients: AwsClients) -> TokenVerifier:
+    return TokenVerifier(await _read_public_keys(clients))
+
+
+async def keep_keys_current(
+    verifier: TokenVerifier,
+    clients: AwsClients,
+    every: float = KEYS_REFRESH_SECONDS,
+    min_gap: float = UNKNOWN_KID_REFRESH_SECONDS,
+) -> None:
+    """Reload the verifier's keys every `every` seconds, and at most `min_gap` seconds after a
+    token names an unknown kid; a failed reload keeps the keys it has. Runs until cancelled."""
+    loop = asyncio.get_running_loop()
+    last = loop.time()
+    while True:
+        with suppress(TimeoutError):
+            wait = max(0.0, last + every - loop.time())
+            await asyncio.wait_for(verifier.unknown_kid_seen.wait(), timeout=wait)
+        await asyncio.sleep(max(0.0, last + min_gap - loop.time()))
+        verifier.unknown_kid_seen.clear()
+        try:
+            verifier.replace_keys(await _read_public_keys(clients))
+        except Exception as error:
+            log.warning("jwks_reload_failed", error=repr(error))
+        last = loop.time()
+
+
+async def _read_public_keys(clients: AwsClients) -> dict[str, Ed25519PublicKey]:
     secrets = await clients.client("secretsmanager")
     response = await secrets.get_secret_value(SecretId=secret_id("jwt-public-keys"))
-    return TokenVerifier(public_keys(response["SecretString"]))
+    return public_keys(response["SecretString"])
 
 
 TOKEN_VERIFIER = web.AppKey("token_verifier", TokenVerifier)
