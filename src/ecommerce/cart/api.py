@@ -17,7 +17,7 @@ from aiohttp.typedefs import Handler
 
 from ecommerce.cart.catalog_client import CatalogClient, CatalogUnavailable
 from ecommerce.cart.config import CartSettings
-from ecommerce.cart.domain import MAX_LINES
+from ecommerce.cart.domain import MAX_LINES, MAX_QUANTITY, MIN_QUANTITY
 from ecommerce.cart.orders_client import OrderRejected, OrdersClient, OrdersUnavailable
 from ecommerce.cart.schemas import CartItemOut, CartOut, CheckoutRequest, SetQuantityRequest
 from ecommerce.cart.service import CannotFill, CartService, EmptyCart, UnknownProduct
@@ -25,6 +25,7 @@ from ecommerce.cart.store import CartFull, CartStore, CartStoreUnavailable
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import Principal, authenticate
+from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import read_json
 from ecommerce.platform.tracing import annotate, client_trace_configs
@@ -43,7 +44,20 @@ def _caller(request: web.Request) -> Principal:
     return principal
 
 
+PRODUCT_ID = Param("product_id", "path", "A product id of the catalog")
+TAGS = ("cart",)
+
+
 @routes.get("/cart")
+@operation(
+    "The caller's cart, priced from the catalog now",
+    description="A product no longer in the catalog stays in the cart with `available: false` "
+    "and no price; it is left out of the total and blocks checkout until removed.",
+    response=CartOut,
+    auth="bearer",
+    errors={503: "The cart store or the catalog did not answer"},
+    tags=TAGS,
+)
 async def get_cart(request: web.Request) -> web.Response:
     principal = _caller(request)
     cart = await request.app[CART].view(principal.user_id)
@@ -51,6 +65,21 @@ async def get_cart(request: web.Request) -> web.Response:
 
 
 @routes.put("/cart/items/{product_id}")
+@operation(
+    "Set how many of a product the caller's cart holds",
+    description=f"Quantity {MIN_QUANTITY} to {MAX_QUANTITY}; at most {MAX_LINES} different "
+    "products. Stock is not reserved by a cart: checkout checks it.",
+    request=SetQuantityRequest,
+    response=CartItemOut,
+    auth="bearer",
+    params=[PRODUCT_ID],
+    errors={
+        404: "The catalog has no such product",
+        409: f"The cart already holds {MAX_LINES} other products",
+        503: "The cart store or the catalog did not answer",
+    },
+    tags=TAGS,
+)
 async def put_item(request: web.Request) -> web.Response:
     principal = _caller(request)
     product_id = request.match_info["product_id"]
@@ -76,6 +105,15 @@ async def put_item(request: web.Request) -> web.Response:
 
 
 @routes.delete("/cart/items/{product_id}")
+@operation(
+    "Take a product out of the caller's cart (idempotent)",
+    status=204,
+    response_description="The cart no longer holds the product",
+    auth="bearer",
+    params=[PRODUCT_ID],
+    errors={503: "The cart store did not answer"},
+    tags=TAGS,
+)
 async def delete_item(request: web.Request) -> web.Response:
     principal = _caller(request)
     await request.app[CART].remove(principal.user_id, request.match_info["product_id"])
@@ -83,6 +121,24 @@ async def delete_item(request: web.Request) -> web.Response:
 
 
 @routes.post("/cart/checkout")
+@operation(
+    "Order what the caller's cart holds, then empty the cart",
+    description="Prices and stock are read again from the catalog. The order is placed through "
+    "the orders API with `Idempotency-Key: cart-<user id>-<cart version>`, so checkouts racing "
+    "on one cart version give one order; the answer is that order (202), as `POST /orders` "
+    "gives it. The cart is emptied only once the order is accepted and only if it did not "
+    "change meanwhile.",
+    request=CheckoutRequest,
+    status=202,
+    response_description="The order, PENDING; its saga settles it",
+    auth="bearer",
+    errors={
+        409: "Not enough stock or a product is gone (`products` names them), or this cart "
+        "version was checked out with another payment token",
+        503: "The catalog, the orders API or the cart store did not answer; nothing changed",
+    },
+    tags=TAGS,
+)
 async def checkout(request: web.Request) -> web.Response:
     principal = _caller(request)
     body = await read_json(request, CheckoutRequest)
