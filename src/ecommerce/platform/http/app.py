@@ -14,7 +14,8 @@ from aiohttp import web
 
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
-from ecommerce.platform.http.auth import TOKEN_VERIFIER, load_verifier
+from ecommerce.platform.http import openapi
+from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load_verifier
 from ecommerce.platform.http.middlewares import problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
@@ -40,6 +41,7 @@ def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Applica
         app.cleanup_ctx.append(_token_verifier)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    openapi.install(app, settings.service)
     return app
 
 
@@ -51,14 +53,23 @@ async def _aws_clients(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
-    app[TOKEN_VERIFIER] = await load_verifier(app[AWS])
+    app[TOKEN_VERIFIER] = verifier = await load_verifier(app[AWS])
+    refresher = asyncio.create_task(keep_keys_current(verifier, app[AWS]))
     yield
+    refresher.cancel()
+    with suppress(asyncio.CancelledError):
+        await refresher
 
 
+@openapi.operation("Liveness: the process answers", tags=("platform",))
 async def _healthz(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+@openapi.operation(
+    "Readiness: every dependency answers (503 with the failing ones otherwise)",
+    tags=("platform",),
+)
 async def _readyz(request: web.Request) -> web.Response:
     failing: dict[str, str] = {}
     for name, check in request.app[READINESS].items():
