@@ -28,10 +28,30 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Index:
+    """A global secondary index: string keys, every attribute projected."""
+
+    name: str
+    hash_key: str
+    range_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     hash_key: str = "pk"
     range_key: str | None = None
+    gsis: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class BucketNotification:
+    """S3 `ObjectCreated` events of the keys under `prefix` in `bucket` are sent to `queue`."""
+
+    bucket: str
+    queue: str
+    prefix: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
 
 
 @dataclass(frozen=True)
@@ -54,8 +74,17 @@ class Resources:
             Queue("images", (), visibility_timeout=120),
         )
     )
-    tables: tuple[Table, ...] = (Table("users"), Table("products"), Table("payments"))
+    tables: tuple[Table, ...] = (
+        Table("users"),
+        # by-category serves GET /products?category= (reservation items have no category).
+        Table("products", gsis=(Index("by-category", "category", "pk"),)),
+        Table("payments"),
+    )
     buckets: tuple[str, ...] = ("product-images",)
+    bucket_notifications: tuple[BucketNotification, ...] = (
+        # Uploads only: the images worker writes thumbnails elsewhere, so they never loop.
+        BucketNotification("product-images", "images", "uploads/"),
+    )
     secrets: tuple[Secret, ...] = (
         Secret("jwt-signing-keys", "Private keys that sign access tokens (users service)"),
         Secret("jwt-public-keys", "JWKS of every current token-signing key (all services)"),

@@ -17,7 +17,15 @@ from botocore.exceptions import ClientError
 
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.jwt_keys import current_signing_key, generate_key_set, jwks_of
-from ecommerce.resources import RESOURCES, Queue, Table, physical, secret_id
+from ecommerce.resources import (
+    RESOURCES,
+    BucketNotification,
+    Index,
+    Queue,
+    Table,
+    physical,
+    secret_id,
+)
 
 Progress = Callable[[str], None]
 
@@ -43,6 +51,8 @@ async def provision(clients: AwsClients, *, progress: Progress | None = None) ->
         for bucket in RESOURCES.buckets:
             group.create_task(_provision_bucket(await clients.client("s3"), bucket, say))
         group.create_task(_provision_secrets(await clients.client("secretsmanager"), say))
+    for notification in RESOURCES.bucket_notifications:
+        await _provision_bucket_notification(sqs, await clients.client("s3"), notification, say)
 
 
 def subscription_attributes(queue: Queue) -> dict[str, str]:
@@ -71,6 +81,25 @@ def queue_policy(queue_arn: str, topic_arn: str) -> str:
                     "Action": "sqs:SendMessage",
                     "Resource": queue_arn,
                     "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                }
+            ],
+        }
+    )
+
+
+def bucket_queue_policy(queue_arn: str, bucket_arn: str) -> str:
+    """Lets the bucket (and only it) send its event notifications into the queue."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "bucket-notifications",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "s3.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": bucket_arn}},
                 }
             ],
         }
@@ -133,22 +162,53 @@ async def _ensure_subscription(
     return subscription_arn
 
 
+def _key_schema(hash_key: str, range_key: str | None) -> list[dict[str, str]]:
+    keys = [(hash_key, "HASH")] + ([(range_key, "RANGE")] if range_key else [])
+    return [{"AttributeName": key, "KeyType": kind} for key, kind in keys]
+
+
+def _index(index: Index) -> dict[str, Any]:
+    return {
+        "IndexName": index.name,
+        "KeySchema": _key_schema(index.hash_key, index.range_key),
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
 async def _provision_table(dynamodb: Any, table: Table, say: Progress) -> None:
     name = physical(table.name)
-    keys = [(table.hash_key, "HASH")] + ([(table.range_key, "RANGE")] if table.range_key else [])
+    keys = [table.hash_key, table.range_key] + [
+        k for i in table.gsis for k in (i.hash_key, i.range_key)
+    ]
+    definitions = [
+        {"AttributeName": k, "AttributeType": "S"} for k in dict.fromkeys(filter(None, keys))
+    ]
+    indexes = {"GlobalSecondaryIndexes": [_index(i) for i in table.gsis]} if table.gsis else {}
     try:
         await dynamodb.create_table(
             TableName=name,
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key, _ in keys],
-            KeySchema=[{"AttributeName": key, "KeyType": kind} for key, kind in keys],
+            AttributeDefinitions=definitions,
+            KeySchema=_key_schema(table.hash_key, table.range_key),
             BillingMode="PAY_PER_REQUEST",
+            **indexes,
         )
     except ClientError as error:
         if _code(error) != "ResourceInUseException":
             raise
     waiter = dynamodb.get_waiter("table_exists")
     await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    say(f"table    {name} (key {' + '.join(key for key, _ in keys)}, on demand)")
+    described = (await dynamodb.describe_table(TableName=name))["Table"]
+    present = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+    for index in table.gsis:
+        if index.name not in present:  # a table made before the index was declared
+            await dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=definitions,
+                GlobalSecondaryIndexUpdates=[{"Create": _index(index)}],
+            )
+            await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    key = " + ".join(filter(None, (table.hash_key, table.range_key)))
+    say(f"table    {name} (key {key}{''.join(f', index {i.name}' for i in table.gsis)}, on demand)")
 
 
 async def _provision_bucket(s3: Any, bucket: str, say: Progress) -> None:
@@ -163,6 +223,47 @@ async def _provision_bucket(s3: Any, bucket: str, say: Progress) -> None:
         if _code(error) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
     say(f"bucket   {name}")
+
+
+async def _provision_bucket_notification(
+    sqs: Any, s3: Any, notification: BucketNotification, say: Progress
+) -> None:
+    """The queue's policy lets the bucket send (AWS checks it), then the bucket's configuration."""
+    bucket = physical(notification.bucket)
+    queue_url, queue_arn = await _ensure_queue(sqs, physical(notification.queue), {})
+    await sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={"Policy": bucket_queue_policy(queue_arn, f"arn:aws:s3:::{bucket}")},
+    )
+    wanted = [
+        {
+            "Id": f"{notification.queue}-{notification.prefix.strip('/')}",
+            "QueueArn": queue_arn,
+            "Events": list(notification.events),
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": notification.prefix}]}},
+        }
+    ]
+    current = await s3.get_bucket_notification_configuration(Bucket=bucket)
+    if current.get("QueueConfigurations") != wanted:
+        await s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"QueueConfigurations": wanted}
+        )
+        await _drop_test_event(sqs, queue_url)
+    say(f"notify   {bucket}/{notification.prefix}* -> {physical(notification.queue)}")
+
+
+async def _drop_test_event(sqs: Any, queue_url: str) -> None:
+    """S3 answers a new configuration with an `s3:TestEvent` message; take it out if it is
+    already there (best effort: a consumer ignores it anyway), and hand back anything else."""
+    received = await sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    for message in received.get("Messages", []):
+        handle = message["ReceiptHandle"]
+        if '"s3:TestEvent"' in message.get("Body", ""):
+            await sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
+        else:
+            await sqs.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+            )
 
 
 async def _provision_secrets(manager: Any, say: Progress) -> None:
