@@ -4,10 +4,10 @@ No terraform binary runs here, so the tests read the HCL itself. `Module` evalua
 subset of expressions this repository's modules use to name and configure resources:
 literals, `${...}` templates, references (`var.x`, `local.x`, `each.key`, `each.value.x`,
 indexes `[...]`), `jsonencode({...})`, `toset([...])` and the filter form
-`{for k, v in X : k => v if length(v.f) > 0}`. A reference to another resource's attribute
-stays symbolic, as the text `aws_sqs_queue.dlq["inventory"].arn`, so a test can follow it to
-that resource. Anything else raises `Unsupported`, naming the expression: keep the modules
-that simple, or teach this file.
+`{for k, v in X : k => v if length(v.f) > 0}`, and `dynamic` blocks. A reference to another
+resource's attribute stays symbolic, as the text `aws_sqs_queue.dlq["inventory"].arn`, so a
+test can follow it to that resource. Anything else raises `Unsupported`, naming the
+expression: keep the modules that simple, or teach this file.
 """
 
 from __future__ import annotations
@@ -213,12 +213,38 @@ class Module:
             self._locals[name] = self.evaluate(self._locals_source[name], {})
         return self._locals[name]
 
-    def evaluate(self, expression: Any, each: Mapping[str, Any]) -> Any:
+    def dynamic(
+        self, body: Mapping[str, Any], block: str, each: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The evaluated `content` of each `dynamic "<block>"` iteration in a resource body."""
+        rendered: list[dict[str, Any]] = []
+        for entry in body.get("dynamic", []):
+            if block not in entry:
+                continue
+            spec = entry[block]
+            items = self.evaluate(spec["for_each"], each)
+            if isinstance(items, Mapping):
+                pairs: list[tuple[Any, Any]] = list(items.items())
+            else:
+                pairs = list(enumerate(items))
+            (content,) = spec["content"]
+            for key, value in pairs:
+                iterator = {block: {"key": key, "value": value}}
+                rendered.append(self.evaluate(content, each, iterator))
+        return rendered
+
+    def evaluate(
+        self,
+        expression: Any,
+        each: Mapping[str, Any],
+        scope: Mapping[str, Any] | None = None,
+    ) -> Any:
+        scope = scope or {}
         if isinstance(expression, list):
-            return [self.evaluate(item, each) for item in expression]
+            return [self.evaluate(item, each, scope) for item in expression]
         if isinstance(expression, dict):
             return {
-                key: self.evaluate(value, each)
+                key: self.evaluate(value, each, scope)
                 for key, value in expression.items()
                 if key not in _META_KEYS
             }
@@ -226,16 +252,23 @@ class Module:
             return expression
         whole = _WHOLE.match(expression)
         if whole and len(_template_parts(expression)) == 1:
-            return self._expression(whole.group("expr").strip(), each)
+            return self._expression(whole.group("expr").strip(), each, scope)
         rendered = ""
         for is_expression, text in _template_parts(expression):
-            rendered += str(self._expression(text.strip(), each)) if is_expression else text
+            if is_expression:
+                rendered += str(self._expression(text.strip(), each, scope))
+            else:
+                rendered += text
         return rendered
 
-    def _expression(self, text: str, each: Mapping[str, Any]) -> Any:
+    def _expression(
+        self, text: str, each: Mapping[str, Any], scope: Mapping[str, Any] | None = None
+    ) -> Any:
+        scope = scope or {}
         call = _CALL.match(text)
         if call:
-            argument = self.evaluate(parse(f"argument = {call.group('arg')}\n")["argument"], each)
+            argument = parse(f"argument = {call.group('arg')}\n")["argument"]
+            argument = self.evaluate(argument, each, scope)
             if call.group("fn") == "toset":
                 if not isinstance(argument, list):
                     raise Unsupported(f"toset of {argument!r}")
@@ -243,17 +276,17 @@ class Module:
             return json.dumps(argument, sort_keys=True)
         loop = _FILTER_FOR.match(text)
         if loop:
-            source = self._expression(loop.group("src"), each)
+            source = self._expression(loop.group("src"), each, scope)
             if not isinstance(source, Mapping):
                 raise Unsupported(f"for over {source!r}: {text}")
             return {k: v for k, v in source.items() if len(v[loop.group("field")]) > 0}
         if _REFERENCE.match(text):
-            return self._reference(text, each)
+            return self._reference(text, each, scope)
         if text.startswith("{") or text.startswith("["):
-            return self.evaluate(parse(f"argument = {text}\n")["argument"], each)
+            return self.evaluate(parse(f"argument = {text}\n")["argument"], each, scope)
         raise Unsupported(text)
 
-    def _reference(self, text: str, each: Mapping[str, Any]) -> Any:
+    def _reference(self, text: str, each: Mapping[str, Any], scope: Mapping[str, Any]) -> Any:
         segments: list[str | tuple[str]] = []
         for match in _SEGMENT.finditer(text):
             name, index = match.groups()
@@ -264,9 +297,11 @@ class Module:
                 if index_text.startswith('"') and index_text.endswith('"'):
                     segments.append((index_text[1:-1],))
                 else:
-                    segments.append((str(self._expression(index_text, each)),))
+                    segments.append((str(self._expression(index_text, each, scope)),))
         head = segments[0]
         rest = segments[1:]
+        if isinstance(head, str) and head in scope:
+            return _descend(scope[head], rest, text)
         if head == "var":
             value: Any = self.variables[_name(rest[0])]
             return _descend(value, rest[1:], text)

@@ -29,6 +29,11 @@ KNOWN_KINDS = {"handler", "worker", "platform"}
 def test_declarations_are_well_formed() -> None:
     logical = (
         {f"table/{t.name}" for t in RESOURCES.tables}
+        | {
+            f"table/{t.name}/index/{i.name}"
+            for t in RESOURCES.tables
+            for i in getattr(t, "gsis", ())
+        }
         | {f"queue/{q.name}" for q in RESOURCES.queues}
         | {f"dlq/{q.name}" for q in RESOURCES.queues}
         | {f"topic/{RESOURCES.topic}"}

@@ -44,9 +44,21 @@ def expected_resources() -> dict[str, Any]:
             for q in RESOURCES.queues
         },
         "tables": {
-            t.name: {"hash_key": t.hash_key, "range_key": t.range_key} for t in RESOURCES.tables
+            t.name: {
+                "hash_key": t.hash_key,
+                "range_key": t.range_key,
+                "gsis": [
+                    {"name": i.name, "hash_key": i.hash_key, "range_key": i.range_key}
+                    for i in getattr(t, "gsis", ())
+                ],
+            }
+            for t in RESOURCES.tables
         },
         "buckets": list(RESOURCES.buckets),
+        "bucket_notifications": {
+            n.bucket: {"queue": n.queue, "filter_prefix": n.prefix, "events": list(n.events)}
+            for n in getattr(RESOURCES, "bucket_notifications", ())
+        },
         "secrets": {s.name: {"description": s.description} for s in RESOURCES.secrets},
     }
 
@@ -67,7 +79,9 @@ def test_every_terraform_file_parses() -> None:
         parse_file(path)
 
 
-@pytest.mark.parametrize("key", ["topic", "queues", "tables", "buckets", "secrets"])
+@pytest.mark.parametrize(
+    "key", ["topic", "queues", "tables", "buckets", "bucket_notifications", "secrets"]
+)
 def test_app_resources_module_matches_resources_py(declared: dict[str, Any], key: str) -> None:
     assert declared[key] == expected_resources()[key], (
         f"infra/terraform/modules/app-resources/main.tf local.{key} differs from "
@@ -136,11 +150,16 @@ def test_queues_without_event_types_are_fed_by_a_bucket(
     targets = {n["queue"][0]["queue_arn"]: bucket for bucket, n in notifications.items() if bucket}
     for name in unfed:
         assert f'aws_sqs_queue.queue["{name}"].arn' in targets, f"nothing feeds queue {name}"
+    expected = expected_resources()["bucket_notifications"]
+    assert set(notifications) == set(expected)
     for bucket, notification in notifications.items():
         assert bucket in RESOURCES.buckets
         assert notification["bucket"] == physical(str(bucket))
-        assert notification["queue"][0]["events"] == ["s3:ObjectCreated:*"]
-        assert notification["queue"][0]["filter_prefix"], "uploads only, or thumbnails loop"
+        (target,) = notification["queue"]
+        assert target["queue_arn"] == f'aws_sqs_queue.queue["{expected[bucket]["queue"]}"].arn'
+        assert target["events"] == expected[bucket]["events"]
+        assert target["filter_prefix"] == expected[bucket]["filter_prefix"]
+        assert target["filter_prefix"], "uploads only, or thumbnails loop"
 
 
 def test_tables() -> None:
@@ -151,6 +170,24 @@ def test_tables() -> None:
     )
     tables = module.instances("aws_dynamodb_table", "table")
     assert set(tables) == {t.name for t in RESOURCES.tables}
+    body = module.block("resource", "aws_dynamodb_table", "table").body
+    for table in RESOURCES.tables:
+        each = {"key": table.name, "value": declared["tables"][table.name]}
+        indexes = module.dynamic(body, "global_secondary_index", each)
+        assert indexes == [
+            {
+                "name": i.name,
+                "hash_key": i.hash_key,
+                "range_key": i.range_key,
+                "projection_type": "ALL",
+            }
+            for i in getattr(table, "gsis", ())
+        ], table.name
+    # Every key attribute of the table and of its indexes is declared once, as a string.
+    (attribute,) = [d["attribute"] for d in body["dynamic"] if "attribute" in d]
+    for needed in ("each.value.hash_key", "each.value.range_key", "each.value.gsis"):
+        assert needed in attribute["for_each"]
+    assert attribute["content"] == [{"name": "${attribute.value}", "type": "S"}]
     for table in RESOURCES.tables:
         rendered = tables[table.name]
         assert rendered["name"] == physical(table.name)

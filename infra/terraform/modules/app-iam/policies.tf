@@ -24,6 +24,11 @@ data "aws_iam_policy_document" "catalog_api" {
     resources = [var.table_arns["products"]]
   }
   statement {
+    sid       = "ProductsByCategory"
+    actions   = ["dynamodb:Query"]
+    resources = ["${var.table_arns["products"]}/index/by-category"]
+  }
+  statement {
     sid       = "PresignImageUploadsAndReads"
     actions   = ["s3:PutObject", "s3:GetObject"]
     resources = ["${var.bucket_arns["product-images"]}/*"]

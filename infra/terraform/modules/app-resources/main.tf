@@ -32,10 +32,16 @@ locals {
     }
   }
 
+  # gsis: global secondary indexes, string keys, every attribute projected.
   tables = {
-    users    = { hash_key = "pk", range_key = null }
-    products = { hash_key = "pk", range_key = null }
-    payments = { hash_key = "pk", range_key = null }
+    users = { hash_key = "pk", range_key = null, gsis = [] }
+    products = {
+      hash_key  = "pk"
+      range_key = null
+      # by-category serves GET /products?category= (reservation items have no category).
+      gsis = [{ name = "by-category", hash_key = "category", range_key = "pk" }]
+    }
+    payments = { hash_key = "pk", range_key = null, gsis = [] }
   }
 
   buckets = ["product-images"]
@@ -45,10 +51,10 @@ locals {
     "jwt-public-keys"  = { description = "JWKS of every current token-signing key (all services)" }
   }
 
-  # Not in resources.py: which bucket notifies which queue, and under which key prefix the
-  # catalog's presigned uploads land (thumbnails are written elsewhere, so they never loop).
+  # Which bucket notifies which queue, of which events, for the keys under which prefix: the
+  # catalog's presigned uploads; thumbnails are written elsewhere, so they never loop.
   bucket_notifications = {
-    "product-images" = { queue = "images", filter_prefix = "uploads/" }
+    "product-images" = { queue = "images", filter_prefix = "uploads/", events = ["s3:ObjectCreated:*"] }
   }
 }
 
@@ -63,7 +69,7 @@ output "queues" {
 }
 
 output "tables" {
-  description = "Logical table name => key schema."
+  description = "Logical table name => key schema and global secondary indexes."
   value       = local.tables
 }
 
@@ -78,6 +84,6 @@ output "secrets" {
 }
 
 output "bucket_notifications" {
-  description = "Logical bucket name => the queue its uploads notify, and the key prefix."
+  description = "Logical bucket name => the queue its uploads notify, the key prefix and the events."
   value       = local.bucket_notifications
 }

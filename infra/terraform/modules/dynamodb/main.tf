@@ -1,4 +1,5 @@
-# One on-demand table per logical table, with point-in-time recovery and encryption at rest.
+# One on-demand table per logical table, with its global secondary indexes, point-in-time
+# recovery and encryption at rest.
 
 resource "aws_dynamodb_table" "table" {
   #checkov:skip=CKV_AWS_119:AWS managed key (aws/dynamodb) on purpose: a customer managed key would add kms:Decrypt/GenerateDataKey to every service role, outside the declared least-privilege actions (infra/iam/permissions.json).
@@ -9,16 +10,25 @@ resource "aws_dynamodb_table" "table" {
   range_key                   = each.value.range_key
   deletion_protection_enabled = var.deletion_protection
 
-  attribute {
-    name = each.value.hash_key
-    type = "S"
-  }
-
+  # Every key attribute of the table and its indexes, once; all strings.
   dynamic "attribute" {
-    for_each = each.value.range_key == null ? [] : [each.value.range_key]
+    for_each = toset(compact(concat(
+      [each.value.hash_key, each.value.range_key],
+      flatten([for index in each.value.gsis : [index.hash_key, index.range_key]]),
+    )))
     content {
       name = attribute.value
       type = "S"
+    }
+  }
+
+  dynamic "global_secondary_index" {
+    for_each = each.value.gsis
+    content {
+      name            = global_secondary_index.value.name
+      hash_key        = global_secondary_index.value.hash_key
+      range_key       = global_secondary_index.value.range_key
+      projection_type = "ALL"
     }
   }
 

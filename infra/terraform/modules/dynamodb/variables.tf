@@ -4,10 +4,15 @@ variable "prefix" {
 }
 
 variable "tables" {
-  description = "Logical table name => key schema (app-resources)."
+  description = "Logical table name => key schema and global secondary indexes (app-resources)."
   type = map(object({
     hash_key  = string
     range_key = optional(string)
+    gsis = optional(list(object({
+      name      = string
+      hash_key  = string
+      range_key = optional(string)
+    })), [])
   }))
 }
 

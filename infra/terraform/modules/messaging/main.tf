@@ -130,7 +130,7 @@ resource "aws_s3_bucket_notification" "uploads" {
 
   queue {
     queue_arn     = aws_sqs_queue.queue[each.value.queue].arn
-    events        = ["s3:ObjectCreated:*"]
+    events        = each.value.events
     filter_prefix = each.value.filter_prefix
   }
 

@@ -23,10 +23,11 @@ variable "queues" {
 }
 
 variable "bucket_notifications" {
-  description = "Logical bucket name => the queue its uploads notify and the key prefix (app-resources)."
+  description = "Logical bucket name => the queue its uploads notify, the key prefix and the events (app-resources)."
   type = map(object({
     queue         = string
     filter_prefix = string
+    events        = list(string)
   }))
 }
 
