@@ -73,8 +73,8 @@ resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
 # Emitted by the worker runtime (EMF): p99 time a handler took, per queue.
 resource "aws_cloudwatch_metric_alarm" "handler_latency_p99" {
   for_each            = var.workers
-  alarm_name          = "${var.prefix}-${each.key}-worker-handler-latency-p99"
-  alarm_description   = "p99 HandlerLatency of the ${each.key} worker above ${var.handler_latency_p99_ms} ms."
+  alarm_name          = "${var.prefix}-${each.key}-handler-latency-p99"
+  alarm_description   = "p99 HandlerLatency of ${each.key} above ${var.handler_latency_p99_ms} ms."
   namespace           = local.namespace
   metric_name         = "HandlerLatency"
   dimensions          = { Service = each.key, Queue = each.value }

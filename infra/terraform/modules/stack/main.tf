@@ -17,8 +17,9 @@ locals {
   app_deployables = [for name, d in local.declarations : name if d.namespace == "ecommerce"]
   # The Service dimension of the HTTP metrics is the handler module's name: handlers.users => users.
   frontends = [for name, d in local.declarations : trimprefix(d.module, "handlers.") if d.kind == "handler"]
-  # Workers that consume a queue: Service dimension => Queue dimension.
-  queue_workers = { for name, d in local.declarations : trimprefix(d.module, "workers.") => d.queue if try(d.queue, null) != null }
+  # Workers that consume a queue: their Service dimension (the name run_worker() is given, the
+  # deployable's name: inventory-worker) => their Queue dimension (the logical queue name).
+  queue_workers = { for name, d in local.declarations : name => d.queue if try(d.queue, null) != null }
 }
 
 module "resources" {
