@@ -32,9 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    run = cast(Callable[[argparse.Namespace], int], args.run)
-    return run(args)
+    try:
+        args = build_parser().parse_args(argv)
+        run = cast(Callable[[argparse.Namespace], int], args.run)
+        return run(args)
+    except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
+        return 130
 
 
 if __name__ == "__main__":
