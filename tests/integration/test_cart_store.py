@@ -86,6 +86,17 @@ async def test_removing_is_idempotent_and_only_a_real_removal_is_a_write(
     assert (cart.lines, cart.version) == ((), 2)
 
 
+@pytest.mark.parametrize("field", ["_version", "_order", "", "a b"])
+async def test_reserved_fields_and_non_ids_are_never_lines(store: CartStore, field: str) -> None:
+    version = await store.set_quantity("ada", "p-1", 1)
+    assert await store.empty_into_order("ada", version, "order-1")
+    with pytest.raises(ValueError):
+        await store.set_quantity("ada", field, 1)
+    assert await store.remove("ada", field) is None
+    cart = await store.load("ada")
+    assert (cart.version, cart.checked_out_as) == (version + 1, "order-1")
+
+
 async def test_the_line_limit_holds_and_existing_lines_still_change(store: CartStore) -> None:
     for n in range(MAX_LINES):
         await store.set_quantity("ada", f"p-{n:03}", 1)

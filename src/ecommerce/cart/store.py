@@ -16,7 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from ecommerce.cart.domain import MAX_LINES, Cart, cart_of
+from ecommerce.cart.domain import MAX_LINES, Cart, cart_of, is_product_id
 from ecommerce.platform.tracing import subsegment
 
 VERSION_FIELD = "_version"
@@ -136,6 +136,8 @@ class CartStore:
         self, user_id: str, product_id: str, quantity: int, *, version_floor: int = 0
     ) -> int:
         """Set one line's quantity; the cart's new version. `CartFull` past the line limit."""
+        if not is_product_id(product_id):
+            raise ValueError(f"not a product id: {product_id!r}")
         args: list[str | int] = [product_id, quantity, self._max_lines, self._ttl_ms, version_floor]
         async with self._call():
             version = int(await self._set_quantity(keys=[self.key(user_id)], args=args))
@@ -145,6 +147,8 @@ class CartStore:
 
     async def remove(self, user_id: str, product_id: str, *, version_floor: int = 0) -> int | None:
         """Remove one line; the cart's new version, or None if there was no such line."""
+        if not is_product_id(product_id):
+            return None  # never a line, and never one of the reserved fields
         args: list[str | int] = [product_id, self._ttl_ms, version_floor]
         async with self._call():
             version = int(await self._remove(keys=[self.key(user_id)], args=args))
