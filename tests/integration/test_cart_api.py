@@ -683,3 +683,25 @@ async def test_redis_makes_the_service_ready(harness: Harness) -> None:
     response = await harness.client.get("/readyz")
     assert response.status == 200
     assert await response.json() == {"status": "ready"}
+
+
+async def test_the_openapi_document_describes_every_cart_route(harness: Harness) -> None:
+    response = await harness.client.get("/openapi.json")
+    assert response.status == 200
+    document = await response.json()
+    paths = document["paths"]
+    expected = {
+        ("/cart", "get"): {"200", "401", "503"},
+        ("/cart/items/{product_id}", "put"): {"200", "401", "404", "409", "422", "503"},
+        ("/cart/items/{product_id}", "delete"): {"204", "401", "503"},
+        ("/cart/checkout", "post"): {"202", "401", "409", "422", "503"},
+    }
+    for (path, method), statuses in expected.items():
+        described = paths[path][method]
+        assert described["security"] == [{"bearerAuth": []}], (path, method)
+        assert statuses <= set(described["responses"]), (path, method)
+    schemas = document["components"]["schemas"]
+    assert {"CartOut", "CartItemOut", "SetQuantityRequest", "CheckoutRequest"} <= set(schemas)
+    quantity = schemas["SetQuantityRequest"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, 100)
+    assert (await harness.client.get("/docs")).status == 200
