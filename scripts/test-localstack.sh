@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 echo "==> starting LocalStack"
 bash scripts/localstack.sh start
 echo "==> starting moto for DynamoDB on 127.0.0.1:$MOTO_PORT"
-$PY -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" > .localstack/moto-dynamodb.log 2>&1 &
+$PY -m ecommerce.devstack.moto_main -H 127.0.0.1 -p "$MOTO_PORT" > .localstack/moto-dynamodb.log 2>&1 &
 moto_pid=$!
 for _ in $(seq 1 100); do
   if $PY -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then break; fi

@@ -21,7 +21,7 @@ async def start_moto(
 ) -> EmbeddedServer:
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
-    argv = [sys.executable, "-m", "moto.server", "-H", LOOPBACK, "-p", str(port)]
+    argv = [sys.executable, "-m", "ecommerce.devstack.moto_main", "-H", LOOPBACK, "-p", str(port)]
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT")}
     env["PYTHONUNBUFFERED"] = "1"
 
