@@ -457,6 +457,46 @@ async def test_a_customer_only_ever_sees_and_changes_their_own_cart(harness: Har
     assert harness.orders.orders_of(owner.user_id) == []
 
 
+CALLERS = ("anonymous", "owner", "other customer", "admin")
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    [
+        ("GET", "/cart", None, 200),
+        ("PUT", "/cart/items/{book}", {"quantity": 7}, 200),
+        ("DELETE", "/cart/items/{book}", None, 204),
+        ("POST", "/cart/checkout", {"payment_token": "tok_visa"}, 202),
+    ],
+)
+async def test_authorization_matrix(
+    harness: Harness, caller: str, method: str, path: str, body: Any, expected: int
+) -> None:
+    """Anonymous gets 401; anyone else acts on their own cart and never on the owner's."""
+    owner = harness.customer()
+    book = product(harness)
+    await owner.put(book, 2)
+    before = await owner.cart()
+    actor = {
+        "owner": owner,
+        "other customer": harness.customer(),
+        "admin": harness.customer("admin"),
+    }.get(caller)
+    if actor is not None and actor is not owner:
+        await actor.put(book, 1)  # their own cart, so that checkout has something to order
+    headers = actor.auth if actor is not None else {}
+
+    response = await harness.client.request(
+        method, path.format(book=book), json=body, headers=headers
+    )
+
+    assert response.status == (401 if actor is None else expected), await response.text()
+    if actor is not owner:
+        assert await owner.cart() == before
+        assert harness.orders.orders_of(owner.user_id) == []
+
+
 # --- checkout ------------------------------------------------------------------------------
 
 
