@@ -298,6 +298,7 @@ async def test_a_product_gone_from_the_catalog_is_flagged_not_a_500(harness: Har
 
     status, problem, _ = await shopper.checkout()
     assert_problem(status, problem, 409)
+    assert problem["title"] == "Products unavailable"
     assert problem["products"] == [
         {"product_id": gone, "requested": 1, "available": 0, "reason": "not_in_catalog"}
     ]
@@ -580,6 +581,7 @@ async def test_too_little_stock_is_a_409_naming_the_products_and_orders_nothing(
     status, problem, headers = await shopper.checkout()
 
     assert_problem(status, problem, 409)
+    assert problem["title"] == "Not enough stock"
     assert headers["Content-Type"].startswith(PROBLEM)
     assert problem["products"] == [
         {"product_id": scarce, "requested": 3, "available": 2, "reason": "out_of_stock"}
@@ -608,6 +610,22 @@ async def test_orders_failing_is_a_503_and_the_cart_is_untouched(
     assert await shopper.cart() == before
     harness.orders.status_override = None
     assert (await shopper.checkout())[0] == 202
+
+
+@pytest.mark.parametrize(("answered", "expected"), [(422, 422), (401, 401), (404, 502), (405, 502)])
+async def test_orders_refusing_the_checkout_is_a_problem_and_the_cart_stays(
+    harness: Harness, answered: int, expected: int
+) -> None:
+    shopper = harness.customer()
+    await shopper.put(product(harness), 1)
+    before = await shopper.cart()
+    harness.orders.status_override = answered
+
+    status, problem, headers = await shopper.checkout()
+
+    assert_problem(status, problem, expected)
+    assert headers["Content-Type"].startswith(PROBLEM)
+    assert await shopper.cart() == before
 
 
 async def test_a_write_racing_the_checkout_is_kept(harness: Harness) -> None:

@@ -34,6 +34,8 @@ CART = web.AppKey("cart", CartService)
 CART_SETTINGS = web.AppKey("cart_settings", CartSettings)
 
 NO_STORE = {"Cache-Control": "no-store"}
+PASSED_ON = frozenset({401, 403, 409, 422})
+"""Statuses of the orders API that are about the caller's request, and so are theirs to see."""
 
 routes = web.RouteTableDef()
 
@@ -151,9 +153,10 @@ async def checkout(request: web.Request) -> web.Response:
             422, "Cart is empty", "Put something in the cart before checking out."
         ) from error
     except CannotFill as error:
+        short_only = all(line.reason == "out_of_stock" for line in error.lines)
         raise ProblemError(
             409,
-            "Not enough stock",
+            "Not enough stock" if short_only else "Products unavailable",
             "The catalog cannot fill these lines now: "
             + ", ".join(f"{line.product_id} ({line.reason})" for line in error.lines)
             + ". Nothing was ordered.",
@@ -195,6 +198,9 @@ def _rejected(error: OrderRejected) -> ProblemError:
             "This cart was already checked out with another payment token. "
             "Check out again with the same token, or change the cart first.",
         )
+    if error.status not in PASSED_ON:
+        # Not the customer's doing (a wrong ORDERS_URL, say): say so, not 404 or 405.
+        return ProblemError(502, "Orders rejected the checkout", f"orders answered {error.status}")
     extra: dict[str, Any] = {}
     if isinstance(error.problem.get("errors"), list):
         extra["errors"] = error.problem["errors"]
