@@ -1,0 +1,1 @@
+"""Catalog: products, categories, images and stock, and the inventory worker."""
