@@ -320,3 +320,9 @@ def test_cli_has_dev_and_migrate() -> None:
     assert (args.port, args.reset, args.start, args.quiet) == (9999, True, False, False)
     args = parser.parse_args(["migrate", "--database-url", "postgresql://x/y"])
     assert args.database_url == "postgresql://x/y"
+
+
+def test_the_default_admin_password_passes_the_users_password_policy() -> None:
+    from ecommerce.users.domain import check_password_policy
+
+    check_password_policy(DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_EMAIL)

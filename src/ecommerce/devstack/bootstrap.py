@@ -23,7 +23,7 @@ USERS_SEED_MODULE = "ecommerce.users.seed"
 ADMIN_EMAIL_ENV = "ECOMMERCE_ADMIN_EMAIL"
 ADMIN_PASSWORD_ENV = "ECOMMERCE_ADMIN_PASSWORD"
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
-DEFAULT_ADMIN_PASSWORD = "Dev-Admin-Passw0rd!"
+DEFAULT_ADMIN_PASSWORD = "Local-Stack-Owner-2468!"
 """For the local stack only; set ECOMMERCE_ADMIN_PASSWORD anywhere else."""
 
 

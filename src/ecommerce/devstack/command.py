@@ -103,6 +103,7 @@ class DevStack:
         self._planned: set[str] = set()
         self._endpoints: Endpoints | None = None
         self._xray: EmbeddedServer | None = None
+        self._stack_lock = asyncio.Lock()
         self._stop = asyncio.Event()
         self._signals = 0
 
@@ -369,8 +370,9 @@ class DevStack:
         endpoints = self._shown_endpoints()
         if endpoints is None:
             return
-        document = stack_document(self._rows(), endpoints)
-        await asyncio.to_thread(write_json, self._state.stack_file, document)
+        async with self._stack_lock:  # one writer at a time, each with the latest rows
+            document = stack_document(self._rows(), endpoints)
+            await asyncio.to_thread(write_json, self._state.stack_file, document)
 
     def _shown_endpoints(self) -> Endpoints | None:
         """The endpoints with any password taken out of the URLs."""

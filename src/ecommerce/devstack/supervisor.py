@@ -195,8 +195,12 @@ class Supervisor:
             self._console.output(child.name, line, log)
 
     async def _changed(self) -> None:
-        if self._on_change is not None:
+        if self._on_change is None:
+            return
+        try:
             await self._on_change()
+        except OSError as error:  # a full disk must not stop the supervision
+            self._console.say(f"could not record a process change: {error}")
 
 
 def describe_exit(code: int | None) -> str:
