@@ -253,3 +253,16 @@ async def test_readyz_reports_each_routed_service(
         states = (await response.json())["services"]
     assert states["orders"] == "down"
     assert states["users"] == "absent"
+
+
+async def test_port_zero_picks_a_free_port(routes: Routes) -> None:
+    server = await start_edge(routes.resolve, "127.0.0.1", 0)
+    try:
+        assert not server.url.endswith(":0")
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"{server.url}/healthz") as response,
+        ):
+            assert response.status == 200
+    finally:
+        await server.stop()

@@ -73,7 +73,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    port = args.port or int(os.environ.get(EDGE_PORT_ENV, "").strip() or DEFAULT_EDGE_PORT)
+    configured = os.environ.get(EDGE_PORT_ENV, "").strip()
+    if args.port is None and configured and not configured.isdigit():
+        print(f"ecommerce dev: ${EDGE_PORT_ENV} must be a port number, not {configured!r}")
+        return 2
+    port = args.port if args.port is not None else int(configured or DEFAULT_EDGE_PORT)
     options = DevOptions(edge_port=port, reset=args.reset, start=args.start, quiet=args.quiet)
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
 
@@ -118,10 +122,10 @@ class DevStack:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self._on_signal, sig)
         try:
-            if self._options.reset:
-                await self._reset()
-                if not self._options.start:
-                    return 0
+            if self._options.reset and not await self._reset():
+                return 1
+            if not self._options.start:
+                return 0
             return await self._run()
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -140,14 +144,16 @@ class DevStack:
         for pgid in self._owned.pgids():
             signal_group(pgid, signal.SIGKILL)
 
-    async def _reset(self) -> None:
+    async def _reset(self) -> bool:
         try:
             await end_leftovers(self._state.owned_file, self.say)
         except AlreadyRunning as error:
-            raise SystemExit(f"cannot reset: {error}") from error
+            self.say(f"cannot reset: {error}")
+            return False
         await stop_stale_server(self._state.postgres_data, self.say)
         await asyncio.to_thread(self._state.wipe)
         self.say(f"wiped {self._state.root}")
+        return True
 
     async def _run(self) -> int:
         await asyncio.to_thread(self._state.create)

@@ -118,7 +118,9 @@ class EdgeServer:
 
 async def start_edge(resolve: Resolve, host: str, port: int) -> EdgeServer:
     """Serve the edge on host:port; raises OSError if the port is taken."""
-    runner = web.AppRunner(create_edge_app(resolve), access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        create_edge_app(resolve), access_log=None, handle_signals=False, shutdown_timeout=2.0
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port, reuse_address=True)
@@ -126,7 +128,8 @@ async def start_edge(resolve: Resolve, host: str, port: int) -> EdgeServer:
     except BaseException:
         await runner.cleanup()
         raise
-    return EdgeServer(runner, f"http://{host}:{port}")
+    bound = runner.addresses[0][1] if runner.addresses else port  # port 0: the one we got
+    return EdgeServer(runner, f"http://{host}:{bound}")
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
