@@ -48,7 +48,9 @@ async def test_a_product_has_its_price_as_money_and_its_stock(client: Client) ->
     assert response.status == 200
     product_id, name, description, category, amount, _ = DEMO_PRODUCTS[0]
     product = await response.json()
-    assert set(product) == {"id", "name", "description", "category", "price", "stock"}
+    assert set(product) == {
+        "id", "name", "description", "category", "price", "stock", "thumbnail_url", "images"
+    }  # fmt: skip
     assert product["price"] == {"amount": amount, "currency": "USD"}
     assert (product["id"], product["name"], product["description"], product["category"]) == (
         product_id, name, description, category

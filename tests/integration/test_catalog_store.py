@@ -9,10 +9,12 @@ import pytest
 
 from ecommerce.catalog import store as store_module
 from ecommerce.catalog.demo_products import DEMO_PRODUCTS
-from ecommerce.catalog.domain import Money, Product
+from ecommerce.catalog.domain import Money, Product, ProductChanges
+from ecommerce.catalog.inventory_domain import Line
 from ecommerce.catalog.items import to_item
+from ecommerce.catalog.reservations import ReservationStore
 from ecommerce.catalog.seed import seed_demo_catalog
-from ecommerce.catalog.store import ProductStore
+from ecommerce.catalog.store import ProductStore, StockConflict
 from ecommerce.platform.aws import AwsClients
 from ecommerce.resources import physical
 
@@ -135,3 +137,57 @@ async def test_unfiltered_pages_hold_every_product_and_no_reservation(
 
 async def test_the_store_answers_its_readiness_probe(store: ProductStore) -> None:
     await store.ping()
+
+
+async def test_a_deleted_product_is_a_tombstone_the_inventory_can_still_release_against(
+    clients: AwsClients, store: ProductStore, dynamodb: Any
+) -> None:
+    category = f"c-{uuid.uuid4().hex[:10]}"
+    product = a_product(category, 5)
+    await store.add_if_absent(product)
+    reservations = ReservationStore(dynamodb)
+    order_id = str(uuid.uuid4())
+    assert (await reservations.reserve(order_id, [Line(product.id, 2)])).reserved
+
+    assert await store.delete(product.id, "2030-01-02T00:00:00+00:00") is True
+
+    assert await store.get(product.id) is None
+    assert await store.delete(product.id, "2030-01-03T00:00:00+00:00") is False
+    assert await walk(store, 10, category) == [[]]
+    assert category not in await store.category_counts()
+    assert await store.set_stock(product.id, 9, 0, "2030-01-03T00:00:00+00:00") is None
+    assert not (await reservations.reserve(str(uuid.uuid4()), [Line(product.id, 1)])).reserved
+    reservation = await reservations.get(order_id)
+    assert reservation is not None
+    assert await reservations.release(reservation) is True, "the order's stock still goes back"
+    assert await store.get(product.id) is None
+
+
+async def test_stock_is_compare_and_set(store: ProductStore) -> None:
+    product = a_product("tools", 5)
+    await store.add_if_absent(product)
+    now = "2030-01-02T00:00:00+00:00"
+    assert await store.set_stock(product.id, 8, 4, now) == StockConflict(5)
+    updated = await store.set_stock(product.id, 8, 5, now)
+    assert isinstance(updated, Product) and (updated.stock, updated.updated_at) == (8, now)
+    assert await store.set_stock(product.id, 8, 5, now) == updated, "a repeat succeeds"
+    assert await store.set_stock("no-such-product", 1, 0, now) is None
+
+
+async def test_an_update_sets_only_the_given_fields_and_never_stock(store: ProductStore) -> None:
+    product = a_product("tools", 5)
+    await store.add_if_absent(product)
+    now = "2030-01-02T00:00:00+00:00"
+    changed = await store.update(product.id, ProductChanges(price=Money(999, "EUR")), now)
+    assert changed == Product(**{**product.__dict__, "price": Money(999, "EUR"), "updated_at": now})
+    assert await store.update("no-such-product", ProductChanges(name="x"), now) is None
+
+
+async def test_a_product_written_before_images_existed_reads_and_counts(
+    store: ProductStore, dynamodb: Any
+) -> None:
+    product = a_product(f"c-{uuid.uuid4().hex[:10]}", 1)
+    item = {k: v for k, v in to_item(product).items() if k != "images"}
+    await dynamodb.put_item(TableName=physical("products"), Item=item)
+    assert await store.get(product.id) == product
+    assert (await store.category_counts())[product.category] == 1

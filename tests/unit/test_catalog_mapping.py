@@ -1,8 +1,10 @@
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ecommerce.catalog.domain import Money, Product
-from ecommerce.catalog.items import from_item, readable, to_item
+from ecommerce.catalog.images import ImageFacts, ImageStatus, ProductImage
+from ecommerce.catalog.items import from_item, is_deleted, readable, to_item
 from ecommerce.catalog.schemas import ProductOut
 from ecommerce.catalog.seed import demo_catalog
 
@@ -40,7 +42,44 @@ def test_the_api_shape_has_price_as_money_and_stock() -> None:
         "category": "home",
         "price": {"amount": 5400, "currency": "USD"},
         "stock": 5,
+        "thumbnail_url": None,
     }
+
+
+def test_images_round_trip_through_the_item() -> None:
+    ready = ProductImage(
+        upload_id="a" * 32,
+        key="uploads/p-024/" + "a" * 32,
+        status=ImageStatus.READY,
+        uploaded_at="2030-01-03T00:00:00.000Z",
+        thumbnails=((128, "thumbnails/p-024/a-128.webp"), (512, "thumbnails/p-024/a-512.webp")),
+        facts=ImageFacts("PNG", 640, 480),
+        etag="abc",
+    )
+    rejected = ProductImage(
+        upload_id="b" * 32,
+        key="uploads/p-024/" + "b" * 32,
+        status=ImageStatus.REJECTED,
+        uploaded_at="2030-01-04T00:00:00.000Z",
+        reason="not a readable image",
+    )
+    lamp = replace(LAMP, images=(ready, rejected))
+    item = to_item(lamp)
+    assert item["images"]["M"][ready.upload_id]["M"]["thumbnails"] == {
+        "M": {"128": {"S": ready.thumbnails[0][1]}, "512": {"S": ready.thumbnails[1][1]}}
+    }
+    assert sorted(from_item(item).images, key=lambda i: i.upload_id) == [ready, rejected]
+
+
+def test_an_unreadable_image_entry_is_left_out_not_fatal() -> None:
+    item = to_item(LAMP)
+    item["images"] = {"M": {"x": {"M": {"status": {"S": "exploded"}}}, "y": {"S": "nope"}}}
+    assert from_item(item) == LAMP
+
+
+def test_a_deleted_product_is_a_tombstone() -> None:
+    assert not is_deleted(to_item(LAMP))
+    assert is_deleted({**to_item(LAMP), "deleted_at": {"S": "2030-01-05T00:00:00+00:00"}})
 
 
 def test_the_demo_catalog_has_twenty_products_with_stock_across_categories() -> None:

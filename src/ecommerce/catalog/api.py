@@ -1,4 +1,5 @@
-"""The catalog frontend: public product reads. Admin writes arrive with the storefront issue."""
+"""The catalog frontend: public product reads and categories here, the admin routes in
+`admin_api`. Each handler describes itself for the service's `/openapi.json`."""
 
 from __future__ import annotations
 
@@ -6,30 +7,48 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ecommerce.catalog.admin import CatalogAdmin
+from ecommerce.catalog.admin_api import ADMIN, MEDIA, PRODUCT_ID, TAGS
+from ecommerce.catalog.admin_api import routes as admin_routes
+from ecommerce.catalog.categories import CategoryCounts
 from ecommerce.catalog.cursor import InvalidCursor
 from ecommerce.catalog.domain import InvalidCategory
-from ecommerce.catalog.schemas import ProductOut, ProductPageOut
+from ecommerce.catalog.media import ImageBucket, presigning_s3
+from ecommerce.catalog.schemas import (
+    CategoriesOut,
+    CategoryOut,
+    ProductDetailOut,
+    ProductPageOut,
+)
 from ecommerce.catalog.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CatalogService
 from ecommerce.catalog.store import ProductStore
+from ecommerce.catalog.views import product_detail, product_summary
 from ecommerce.platform.config import Settings
-from ecommerce.platform.http.app import AWS, READINESS, create_app
+from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import query_int
 from ecommerce.resources import physical
 
 CATALOG = web.AppKey("catalog", CatalogService)
+CATEGORIES = web.AppKey("categories", CategoryCounts)
+
+routes = web.RouteTableDef()
 
 
+@routes.get("/products")
 @operation(
-    "List products a page at a time, optionally of one category",
+    "A page of products, optionally of one category",
+    description="Follow `next_cursor` until it is null; a page may be shorter than `limit` "
+    "before the end. A category's listing reads an index, so it may lag a write by a moment.",
     response=ProductPageOut,
     params=[
-        Param("limit", "query", "Page size", schema={"type": "integer", "minimum": 1}),
+        Param("limit", "query", f"1 to {MAX_PAGE_SIZE}", schema={"type": "integer"}),
         Param("cursor", "query", "`next_cursor` of the previous page"),
-        Param("category", "query", "Only products of this category"),
+        Param("category", "query", "Only the products of this category"),
     ],
-    errors={400: "Bad limit, cursor or category"},
+    errors={400: "A bad limit, cursor or category"},
+    tags=TAGS,
 )
 async def list_products(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
@@ -43,28 +62,56 @@ async def list_products(request: web.Request) -> web.Response:
         raise ProblemError(400, "Invalid cursor", str(error)) from error
     except InvalidCategory as error:
         raise ProblemError(400, "Invalid query parameter", f"category: {error}") from error
-    return web.json_response(ProductPageOut.of(page).model_dump())
+    media = request.app[MEDIA]
+    items = [await product_summary(product, media) for product in page.items]
+    return web.json_response(ProductPageOut(items=items, next_cursor=page.next_cursor).model_dump())
 
 
-@operation("One product", response=ProductOut, errors={404: "No product has this id"})
+@routes.get("/products/{product_id}")
+@operation(
+    "One product, with fetchable URLs of its ready images and their thumbnails",
+    description="Image URLs are presigned and expire: read the product again for fresh ones.",
+    response=ProductDetailOut,
+    params=[PRODUCT_ID],
+    errors={404: "No product has this id"},
+    tags=TAGS,
+)
 async def get_product(request: web.Request) -> web.Response:
-    product_id = request.match_info["product_id"]
-    product = await request.app[CATALOG].product(product_id)
+    product = await request.app[CATALOG].product(request.match_info["product_id"])
     if product is None:
         raise ProblemError(404, "Not Found", "No product has this id.")
-    return web.json_response(ProductOut.of(product).model_dump())
+    return web.json_response((await product_detail(product, request.app[MEDIA])).model_dump())
+
+
+@routes.get("/categories")
+@operation(
+    "Every category that has products, with how many",
+    description="Counted from the products and cached for up to 30 s.",
+    response=CategoriesOut,
+    tags=TAGS,
+)
+async def list_categories(request: web.Request) -> web.Response:
+    counts = await request.app[CATEGORIES].get()
+    items = [CategoryOut(name=name, count=count) for name, count in counts]
+    return web.json_response(CategoriesOut(items=items).model_dump())
 
 
 async def _wire(app: web.Application) -> AsyncIterator[None]:
     store = ProductStore(await app[AWS].client("dynamodb"), physical("products"))
-    app[CATALOG] = CatalogService(store)
-    app[READINESS]["products_table"] = store.ping
-    yield
+    categories = CategoryCounts(store.category_counts)
+    async with presigning_s3(app[SETTINGS].region) as s3:
+        media = ImageBucket(s3, physical("product-images"))
+        app[CATALOG] = CatalogService(store)
+        app[CATEGORIES] = categories
+        app[MEDIA] = media
+        app[ADMIN] = CatalogAdmin(store, media, changed=categories.invalidate)
+        app[READINESS]["products_table"] = store.ping
+        yield
 
 
 def build_app(settings: Settings) -> web.Application:
     app = create_app(settings)
     app.cleanup_ctx.append(_wire)
-    app.router.add_get("/products", list_products)
-    app.router.add_get("/products/{product_id}", get_product)
+    app.router.add_routes(routes)
+    app.router.add_routes(admin_routes)
     return app

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+
+from ecommerce.catalog.images import ProductImage
 
 CURRENCY = "USD"
 UNCATEGORIZED = "uncategorized"
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_STOCK = 1_000_000_000
+MAX_PRICE = 100_000_000_000
+"""In minor units: a billion dollars is not a price but a typo."""
 
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _CATEGORY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
@@ -45,6 +53,7 @@ class Product:
     created_at: str
     updated_at: str
     """ISO 8601, UTC."""
+    images: tuple[ProductImage, ...] = ()
 
     def __post_init__(self) -> None:
         if not is_product_id(self.id):
@@ -59,6 +68,23 @@ class Product:
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """An admin's partial update: None leaves a field as it is. Stock is not among them."""
+
+    name: str | None = None
+    description: str | None = None
+    category: str | None = None
+    price: Money | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in (self.name, self.description, self.category, self.price))
+
+
+def new_product_id() -> str:
+    return f"p-{uuid.uuid4().hex}"
 
 
 def is_product_id(value: str) -> bool:

@@ -1,19 +1,31 @@
 """How a product is laid out as a DynamoDB item of the `products` table.
 
 `pk = PRODUCT#<id>`; price as `price_amount` (minor units) and `currency`; `stock` a number the
-inventory worker changes in place. No DynamoDB calls here: those are in `store`.
+inventory worker changes in place; `category` the hash key of the `by-category` index. Images
+are the map `images`, one entry per upload id (see `ecommerce.catalog.images`).
+
+A deleted product stays as a tombstone, so that reservations of orders in flight can still be
+committed or released against it: it has `deleted_at`, stock 0 (nothing more can be reserved)
+and no `category` (so it leaves the index). Readers treat it as absent.
+
+No DynamoDB calls here: those are in `store` and `image_records`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ecommerce.catalog.domain import UNCATEGORIZED, Money, Product
+from ecommerce.catalog.images import ImageFacts, ImageStatus, ProductImage
 from ecommerce.platform.logging import get_logger
 
-Item = dict[str, dict[str, str]]
+Item = dict[str, Any]
 
 log = get_logger("catalog")
 
 PRODUCT_PREFIX = "PRODUCT#"
+DELETED = "deleted_at"
+IMAGES = "images"
 
 
 def product_key(product_id: str) -> str:
@@ -32,7 +44,12 @@ def to_item(product: Product) -> Item:
         "stock": {"N": str(product.stock)},
         "created_at": {"S": product.created_at},
         "updated_at": {"S": product.updated_at},
+        IMAGES: {"M": {image.upload_id: image_value(image) for image in product.images}},
     }
+
+
+def is_deleted(item: Item) -> bool:
+    return DELETED in item
 
 
 def from_item(item: Item) -> Product:
@@ -40,7 +57,8 @@ def from_item(item: Item) -> Product:
     that are missing get defaults; id, name, price and stock must be there."""
 
     def text(name: str, default: str) -> str:
-        return item.get(name, {}).get("S", default)
+        value: str = item.get(name, {}).get("S", default)
+        return value
 
     created_at = text("created_at", "")
     return Product(
@@ -52,6 +70,7 @@ def from_item(item: Item) -> Product:
         stock=int(item["stock"]["N"]),
         created_at=created_at,
         updated_at=text("updated_at", created_at),
+        images=images_of(item),
     )
 
 
@@ -64,3 +83,54 @@ def readable(items: list[Item]) -> list[Product]:
         except (KeyError, ValueError) as error:
             log.warning("product_unreadable", pk=item.get("pk", {}).get("S"), error=repr(error))
     return products
+
+
+def image_value(image: ProductImage) -> Item:
+    """One entry of the `images` map, as an attribute value."""
+    entry: Item = {
+        "key": {"S": image.key},
+        "status": {"S": image.status.value},
+        "uploaded_at": {"S": image.uploaded_at},
+        "thumbnails": {"M": {str(size): {"S": key} for size, key in image.thumbnails}},
+    }
+    if image.facts is not None:
+        entry["format"] = {"S": image.facts.format}
+        entry["width"] = {"N": str(image.facts.width)}
+        entry["height"] = {"N": str(image.facts.height)}
+    if image.reason is not None:
+        entry["reason"] = {"S": image.reason}
+    if image.etag is not None:
+        entry["etag"] = {"S": image.etag}
+    return {"M": entry}
+
+
+def images_of(item: Item) -> tuple[ProductImage, ...]:
+    """The images of an item; an entry that cannot be read is logged and left out."""
+    images = []
+    for upload_id, value in item.get(IMAGES, {}).get("M", {}).items():
+        try:
+            images.append(_image(upload_id, value["M"]))
+        except (KeyError, ValueError, TypeError) as error:
+            log.warning("image_unreadable", upload_id=upload_id, error=repr(error))
+    return tuple(images)
+
+
+def _image(upload_id: str, entry: Item) -> ProductImage:
+    thumbnails = sorted(
+        (int(size), value["S"]) for size, value in entry.get("thumbnails", {}).get("M", {}).items()
+    )
+    facts = None
+    if "format" in entry:
+        facts = ImageFacts(
+            entry["format"]["S"], int(entry["width"]["N"]), int(entry["height"]["N"])
+        )
+    return ProductImage(
+        upload_id=upload_id,
+        key=entry["key"]["S"],
+        status=ImageStatus(entry["status"]["S"]),
+        uploaded_at=entry.get("uploaded_at", {}).get("S", ""),
+        thumbnails=tuple(thumbnails),
+        facts=facts,
+        reason=entry.get("reason", {}).get("S"),
+        etag=entry.get("etag", {}).get("S"),
+    )

@@ -1,23 +1,45 @@
 """Products in the DynamoDB table `products`: the only module of the catalog's HTTP side that
 talks to it.
 
-Items are `PRODUCT#<id>`. The same table holds the inventory worker's `RESERVATION#<order_id>`
-items, so every listing filters on the key prefix.
+Items are `PRODUCT#<id>` (layout in `items`). The same table holds the inventory worker's
+`RESERVATION#<order_id>` items, so every listing keeps to the key prefix. A category's listing
+is a Query of the `by-category` index (eventually consistent, like every index read); the whole
+catalog is a Scan.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.domain import Product
-from ecommerce.catalog.items import PRODUCT_PREFIX, Item, from_item, product_key, readable, to_item
+from ecommerce.catalog.domain import Product, ProductChanges
+from ecommerce.catalog.items import (
+    DELETED,
+    PRODUCT_PREFIX,
+    Item,
+    from_item,
+    is_deleted,
+    product_key,
+    readable,
+    to_item,
+)
 
+CATEGORY_INDEX = "by-category"
+"""The products table's index on (category, pk) declared in `ecommerce.resources`."""
 SCAN_BATCH = 100
 """Items DynamoDB evaluates per Scan call; filtered-out items count against it."""
 MAX_SCANS_PER_PAGE = 5
 """Scan calls one page may cost; a page may come back short, with a cursor, after that."""
+LIVE = f"attribute_exists(pk) AND attribute_not_exists({DELETED})"
+
+
+@dataclass(frozen=True)
+class StockConflict:
+    """The stock was not what the admin expected: someone (an order, most likely) changed it."""
+
+    current: int
 
 
 class ProductStore:
@@ -27,10 +49,10 @@ class ProductStore:
 
     async def get(self, product_id: str) -> Product | None:
         response = await self._db.get_item(
-            TableName=self._table, Key={"pk": {"S": product_key(product_id)}}, ConsistentRead=True
+            TableName=self._table, Key=_key(product_id), ConsistentRead=True
         )
         item = cast(Item | None, response.get("Item"))
-        return from_item(item) if item else None
+        return from_item(item) if item and not is_deleted(item) else None
 
     async def page(
         self, limit: int, after: str | None, category: str | None
@@ -39,10 +61,12 @@ class ProductStore:
 
         A page may be shorter than `limit` and still have a next key; only `None` means the end.
         """
+        if category is not None:
+            return await self._category_page(limit, after, category)
         products: list[Product] = []
         start = after
         for _ in range(MAX_SCANS_PER_PAGE):
-            response = await self._db.scan(**self._scan_request(start, category))
+            response = await self._db.scan(**self._scan_request(start))
             matched = readable(response["Items"])
             room = limit - len(products)
             if len(matched) >= room:
@@ -64,23 +88,166 @@ class ProductStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if failed_condition(error):
                 return False
             raise
         return True
 
+    async def update(self, product_id: str, changes: ProductChanges, now: str) -> Product | None:
+        """Set the given fields; None if there is no such product. Stock is never touched."""
+        values: dict[str, Any] = {":now": {"S": now}}
+        names: dict[str, str] = {}
+        sets = ["updated_at = :now"]
+        fields: dict[str, str | None] = {
+            "name": changes.name,
+            "description": changes.description,
+            "category": changes.category,
+        }
+        if changes.price is not None:
+            fields["currency"] = changes.price.currency
+            values[":price_amount"] = {"N": str(changes.price.amount)}
+            sets.append("price_amount = :price_amount")
+        for name, value in fields.items():
+            if value is not None:
+                names[f"#{name}"] = name
+                values[f":{name}"] = {"S": value}
+                sets.append(f"#{name} = :{name}")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _key(product_id),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": LIVE,
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        try:
+            response = await self._db.update_item(**request)
+        except ClientError as error:
+            if failed_condition(error):
+                return None
+            raise
+        return from_item(response["Attributes"])
+
+    async def delete(self, product_id: str, now: str) -> bool:
+        """Leave a tombstone (see `items`); False if there is no such product."""
+        try:
+            await self._db.update_item(
+                TableName=self._table,
+                Key=_key(product_id),
+                UpdateExpression=f"SET {DELETED} = :now, updated_at = :now, stock = :zero "
+                "REMOVE category",
+                ConditionExpression=LIVE,
+                ExpressionAttributeValues={":now": {"S": now}, ":zero": {"N": "0"}},
+            )
+        except ClientError as error:
+            if failed_condition(error):
+                return False
+            raise
+        return True
+
+    async def set_stock(
+        self, product_id: str, stock: int, expected: int, now: str
+    ) -> Product | StockConflict | None:
+        """Compare-and-set: stock becomes `stock` only if it is `expected` now, in one
+        conditional write, so a reservation taken meanwhile is never overwritten unseen.
+
+        None if there is no such product. Asking again for a change already made (the stock
+        is `stock` already) succeeds, so a retried request is harmless.
+        """
+        try:
+            response = await self._db.update_item(
+                TableName=self._table,
+                Key=_key(product_id),
+                UpdateExpression="SET stock = :new, updated_at = :now",
+                ConditionExpression=f"{LIVE} AND stock = :expected",
+                ExpressionAttributeValues={
+                    ":new": {"N": str(stock)},
+                    ":expected": {"N": str(expected)},
+                    ":now": {"S": now},
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not failed_condition(error):
+                raise
+            old = cast(Item | None, error.response.get("Item"))
+            if old is None:  # an emulator may not return it: read it
+                old = (
+                    await self._db.get_item(
+                        TableName=self._table, Key=_key(product_id), ConsistentRead=True
+                    )
+                ).get("Item")
+            if not old or is_deleted(old):
+                return None
+            current = from_item(old)
+            return current if current.stock == stock else StockConflict(current.stock)
+        return from_item(response["Attributes"])
+
+    async def category_counts(self) -> dict[str, int]:
+        """How many products each category has, from the index (its keys only)."""
+        counts: dict[str, int] = {}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": CATEGORY_INDEX,
+            "ProjectionExpression": "#category, pk",
+            "FilterExpression": "begins_with(pk, :prefix)",
+            "ExpressionAttributeNames": {"#category": "category"},
+            "ExpressionAttributeValues": {":prefix": {"S": PRODUCT_PREFIX}},
+        }
+        while True:
+            response = await self._db.scan(**request)
+            for item in response["Items"]:
+                category = item["category"]["S"]
+                counts[category] = counts.get(category, 0) + 1
+            if "LastEvaluatedKey" not in response:
+                return counts
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     async def ping(self) -> None:
         await self._db.get_item(TableName=self._table, Key={"pk": {"S": "HEALTHCHECK"}})
 
-    def _scan_request(self, start: str | None, category: str | None) -> dict[str, Any]:
-        condition = "begins_with(pk, :prefix)"
-        values: dict[str, Any] = {":prefix": {"S": PRODUCT_PREFIX}}
-        request: dict[str, Any] = {"TableName": self._table, "Limit": SCAN_BATCH}
-        if category is not None:
-            condition += " AND #category = :category"
-            values[":category"] = {"S": category}
-            request["ExpressionAttributeNames"] = {"#category": "category"}
-        request.update(FilterExpression=condition, ExpressionAttributeValues=values)
+    async def _category_page(
+        self, limit: int, after: str | None, category: str
+    ) -> tuple[list[Product], str | None]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": CATEGORY_INDEX,
+            "KeyConditionExpression": "#category = :category AND begins_with(pk, :prefix)",
+            "ExpressionAttributeNames": {"#category": "category"},
+            "ExpressionAttributeValues": {
+                ":category": {"S": category},
+                ":prefix": {"S": PRODUCT_PREFIX},
+            },
+            "Limit": limit + 1,  # one more than asked: tells whether there is a next page
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {"category": {"S": category}, "pk": {"S": after}}
+        response = await self._db.query(**request)
+        items: list[Item] = response["Items"]
+        if len(items) > limit:
+            return readable(items[:limit]), items[limit - 1]["pk"]["S"]
+        last = response.get("LastEvaluatedKey")
+        return readable(items), last["pk"]["S"] if last else None
+
+    def _scan_request(self, start: str | None) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Limit": SCAN_BATCH,
+            "FilterExpression": f"begins_with(pk, :prefix) AND attribute_not_exists({DELETED})",
+            "ExpressionAttributeValues": {":prefix": {"S": PRODUCT_PREFIX}},
+        }
         if start is not None:
             request["ExclusiveStartKey"] = {"pk": {"S": start}}
         return request
+
+
+def _key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": product_key(product_id)}}
+
+
+def failed_condition(error: ClientError) -> bool:
+    code: object = error.response.get("Error", {}).get("Code")
+    return code == "ConditionalCheckFailedException"
