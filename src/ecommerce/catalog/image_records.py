@@ -1,0 +1,79 @@
+"""The images worker's writes to the products table: one entry of a product's `images` map.
+
+Only UpdateItem, each with a condition that the product exists and is not deleted (the
+worker's IAM policy allows nothing else on the table). An entry is keyed by upload id, so
+recording the same upload again overwrites it: never a duplicate.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ecommerce.catalog.images import ImageStatus, ProductImage
+from ecommerce.catalog.items import IMAGES, image_value, images_of, product_key
+from ecommerce.catalog.store import LIVE, failed_condition
+
+
+class Start(Enum):
+    PROCEED = "proceed"
+    DONE_ALREADY = "done_already"
+    """This very object (same ETag) is already ready or rejected."""
+    NO_PRODUCT = "no_product"
+
+
+class ImageRecords:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    async def start(self, product_id: str, image: ProductImage) -> Start:
+        """Mark the upload as processing unless this object is done already."""
+        current = await self._images_map(product_id)
+        if current is None:
+            return Start.NO_PRODUCT
+        previous = current.get(image.upload_id)
+        if (
+            previous is not None
+            and previous.status is not ImageStatus.PROCESSING
+            and (image.etag is None or previous.etag == image.etag)
+        ):
+            return Start.DONE_ALREADY
+        return Start.PROCEED if await self.record(product_id, image) else Start.NO_PRODUCT
+
+    async def record(self, product_id: str, image: ProductImage) -> bool:
+        """Write the entry; False if the product is gone (deleted meanwhile)."""
+        try:
+            await self._db.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": product_key(product_id)}},
+                UpdateExpression=f"SET {IMAGES}.#upload = :image",
+                ConditionExpression=LIVE,
+                ExpressionAttributeNames={"#upload": image.upload_id},
+                ExpressionAttributeValues={":image": image_value(image)},
+            )
+        except ClientError as error:
+            if failed_condition(error):
+                return False
+            raise
+        return True
+
+    async def _images_map(self, product_id: str) -> dict[str, ProductImage] | None:
+        """The product's images, after making sure it has the map (products written before
+        images existed do not); None if there is no such product."""
+        try:
+            response = await self._db.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": product_key(product_id)}},
+                UpdateExpression=f"SET {IMAGES} = if_not_exists({IMAGES}, :empty)",
+                ConditionExpression=LIVE,
+                ExpressionAttributeValues={":empty": {"M": {}}},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if failed_condition(error):
+                return None
+            raise
+        return {image.upload_id: image for image in images_of(response["Attributes"])}
