@@ -1,5 +1,6 @@
 """The users frontend, built by its real app factory, over HTTP against the AWS emulator."""
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,8 +20,9 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-async def client(provisioned: Any) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(build_app(Settings.from_env("users")))) as client:
+async def client(provisioned: Any, redis_url: str) -> AsyncIterator[TestClient[Any, Any]]:
+    settings = dataclasses.replace(Settings.from_env("users"), redis_url=redis_url)
+    async with TestClient(TestServer(build_app(settings))) as client:
         yield client
 
 
@@ -47,7 +49,8 @@ async def login(client: TestClient[Any, Any], email: str, password: str = "corre
 async def test_register_returns_the_user_without_its_password(client: TestClient[Any, Any]) -> None:
     email = new_email()
     user = await register(client, f"  {email} ")
-    assert set(user) == {"id", "email", "name", "role", "created_at"}
+    assert set(user) == {"id", "email", "name", "role", "addresses", "created_at"}
+    assert user["addresses"] == []
     assert (user["email"], user["role"], user["name"]) == (
         email.lower(),
         "customer",
@@ -169,3 +172,18 @@ async def test_the_users_table_makes_the_service_ready(client: TestClient[Any, A
     response = await client.get("/readyz")
     assert response.status == 200
     assert await response.json() == {"status": "ready"}
+
+
+async def test_a_weak_password_is_a_422_saying_why(client: TestClient[Any, Any]) -> None:
+    response = await client.post(
+        "/auth/register",
+        json={"email": new_email(), "password": "Password2024!", "name": "Ada"},
+    )
+    assert response.status == 422
+    assert response.content_type == PROBLEM
+    (error,) = (await response.json())["errors"]
+    assert error == {
+        "field": "password",
+        "message": "is too common: it is among the first passwords attackers try",
+        "type": "weak_password",
+    }

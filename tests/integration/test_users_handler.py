@@ -37,12 +37,12 @@ async def wait_until_healthy(session: aiohttp.ClientSession, url: str) -> None:
 
 
 async def test_the_handler_logs_one_json_line_per_request_with_the_user(
-    provisioned: Any, tmp_path: Path
+    provisioned: Any, redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "users.log"
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "REDIS_URL": redis_url}
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
             sys.executable,

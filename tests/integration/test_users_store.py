@@ -58,7 +58,7 @@ async def test_a_user_is_stored_under_its_id_with_a_pointer_from_its_email(
         TableName=physical("users"), Key={"pk": {"S": f"USER#{user.id}"}}
     )
     assert set(stored["Item"]) == {
-        "pk", "id", "email", "name", "role", "password_hash", "created_at"
+        "pk", "id", "email", "name", "role", "password_hash", "created_at", "addresses", "version"
     }  # fmt: skip
 
 

@@ -1,7 +1,10 @@
 """The users table in DynamoDB: the only module that talks to it.
 
 Items: `USER#<id>` holds the user; `EMAIL#<email>` points at its id. Both are written in one
-transaction, each only if absent, so an email belongs to one user at most.
+transaction, each only if absent, so an email belongs to one user at most. A profile change
+sets only the attributes it changes, in one conditional update that also bumps `version`, so
+concurrent changes of different fields all land, and a client can make its change depend on
+the version it read.
 """
 
 from __future__ import annotations
@@ -12,9 +15,17 @@ from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
-from ecommerce.users.domain import ROLES, EmailTaken, User
+from ecommerce.users.domain import (
+    ROLES,
+    Address,
+    EmailTaken,
+    ProfileChanges,
+    User,
+    UserNotFound,
+    VersionMismatch,
+)
 
-Item = dict[str, dict[str, str]]
+Item = dict[str, Any]
 
 CONFLICT_RETRIES = 3
 """DynamoDB cancels a transaction that races another on the same item; it is safe to retry."""
@@ -37,7 +48,39 @@ def to_item(user: User) -> Item:
         "role": {"S": user.role},
         "password_hash": {"S": user.password_hash},
         "created_at": {"S": user.created_at},
+        "addresses": addresses_attribute(user.addresses),
+        "version": {"N": str(user.version)},
     }
+
+
+def addresses_attribute(addresses: tuple[Address, ...]) -> dict[str, Any]:
+    return {"L": [{"M": _address_map(address)} for address in addresses]}
+
+
+def _address_map(address: Address) -> dict[str, dict[str, str]]:
+    fields = {
+        "label": address.label,
+        "line1": address.line1,
+        "line2": address.line2,
+        "city": address.city,
+        "postal_code": address.postal_code,
+        "country": address.country,
+    }
+    return {name: {"S": value} for name, value in fields.items() if value is not None}
+
+
+def _address(item: dict[str, dict[str, str]]) -> Address:
+    def optional(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    return Address(
+        line1=item["line1"]["S"],
+        city=item["city"]["S"],
+        postal_code=item["postal_code"]["S"],
+        country=item["country"]["S"],
+        label=optional("label"),
+        line2=optional("line2"),
+    )
 
 
 def from_item(item: Item) -> User:
@@ -51,6 +94,8 @@ def from_item(item: Item) -> User:
         role=role,
         password_hash=item["password_hash"]["S"],
         created_at=item["created_at"]["S"],
+        addresses=tuple(_address(entry["M"]) for entry in item.get("addresses", {}).get("L", [])),
+        version=int(item.get("version", {}).get("N", "0")),
     )
 
 
@@ -88,6 +133,49 @@ class UserStore:
         if pointer is None:
             return None
         return await self.get(pointer["user_id"]["S"])
+
+    async def update_profile(
+        self, user_id: str, changes: ProfileChanges, expected_version: int | None = None
+    ) -> User:
+        """The user after `changes`; `UserNotFound`, or `VersionMismatch` when
+        `expected_version` is given and the stored profile is at another version."""
+        names = {"#version": "version"}
+        values: dict[str, Any] = {":one": {"N": "1"}}
+        sets = []
+        if changes.name is not None:
+            names["#name"] = "name"
+            values[":name"] = {"S": changes.name}
+            sets.append("#name = :name")
+        if changes.addresses is not None:
+            names["#addresses"] = "addresses"
+            values[":addresses"] = addresses_attribute(changes.addresses)
+            sets.append("#addresses = :addresses")
+        condition = "attribute_exists(pk)"
+        if expected_version is not None:
+            values[":expected"] = {"N": str(expected_version)}
+            same = "#version = :expected"
+            if expected_version == 0:  # users stored before profiles had versions
+                same = f"(attribute_not_exists(#version) OR {same})"
+            condition += f" AND {same}"
+        update = (f"SET {', '.join(sets)} " if sets else "") + "ADD #version :one"
+        try:
+            response = await self._db.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": user_key(user_id)}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            current = await self.get(user_id)
+            if current is None:
+                raise UserNotFound(user_id) from error
+            raise VersionMismatch(current.version) from error
+        return from_item(response["Attributes"])
 
     async def ping(self) -> None:
         await self._get("HEALTHCHECK")

@@ -25,6 +25,14 @@ class TokenIssuer:
         self._key = key
         self._ttl = ttl_seconds
 
+    @property
+    def kid(self) -> str:
+        return self._key.kid
+
+    def use(self, key: SigningKey) -> None:
+        """Sign from now on with `key` (after a rotation)."""
+        self._key = key
+
     def issue(self, user: User, now: datetime) -> AccessToken:
         issued_at = int(now.timestamp())
         claims = {
