@@ -1,5 +1,6 @@
 # The application's buckets (product-images): private, encrypted, versioned, TLS only, with
-# CORS for the browser's presigned PUT uploads and access logs to the log bucket.
+# CORS for the browser's presigned uploads (POST form, or PUT) and access logs to the log
+# bucket.
 
 resource "aws_s3_bucket" "bucket" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is not required for product images; versioning and the source uploads are the recovery path.
@@ -75,7 +76,7 @@ resource "aws_s3_bucket_cors_configuration" "bucket" {
   for_each = aws_s3_bucket.bucket
   bucket   = each.value.id
   cors_rule {
-    allowed_methods = ["PUT", "GET"]
+    allowed_methods = ["POST", "PUT", "GET"]
     allowed_origins = var.cors_allowed_origins
     allowed_headers = ["content-type", "content-md5", "x-amz-*"]
     max_age_seconds = 3000

@@ -14,7 +14,7 @@ variable "access_log_bucket" {
 }
 
 variable "cors_allowed_origins" {
-  description = "Origins whose browsers may PUT presigned uploads and GET images."
+  description = "Origins whose browsers may upload with presigned POSTs/PUTs and GET images."
   type        = list(string)
 }
 
