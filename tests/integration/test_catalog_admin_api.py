@@ -2,10 +2,13 @@
 factory, against the AWS emulator, with real tokens signed by the key in Secrets Manager."""
 
 import asyncio
+import base64
+import json
 import os
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -494,6 +497,13 @@ async def test_an_upload_is_a_presigned_post_for_one_key_under_uploads(
         5 * 1024 * 1024,
         ["image/jpeg", "image/png", "image/webp"],
     )
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, 5 * 1024 * 1024] in conditions
+    assert ["starts-with", "$Content-Type", "image/"] in conditions
+    assert {"key": upload["key"]} in conditions
+    expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert 0 < (expires - datetime.now(UTC)).total_seconds() <= 600
     without_body = await client.post(f"/products/{product['id']}/images", headers=admin)
     assert without_body.status == 201
     assert "Content-Type" not in (await without_body.json())["fields"]
