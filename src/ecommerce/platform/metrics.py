@@ -39,6 +39,21 @@ def emit(dimensions: dict[str, str], metrics: dict[str, tuple[str, Any]]) -> Non
     sys.stdout.flush()
 
 
+def emit_document(
+    fields: dict[str, str | int | float | list[float]], directives: list[dict[str, Any]]
+) -> None:
+    """Write one EMF document with several metric directives (each its own dimension sets)."""
+    document: dict[str, Any] = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [{"Namespace": NAMESPACE, **d} for d in directives],
+        },
+        **fields,
+    }
+    sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
 def _service() -> str:
     return os.environ.get("ECOMMERCE_SERVICE", "unknown")
 
@@ -97,3 +112,57 @@ class QueueMetrics:
         self._counts.clear()
         self._latency.clear()
         self._age.clear()
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+class HttpMetrics:
+    """Per-route request counts by status class and latencies, flushed at most every minute.
+
+    One document per (route, status class): `Requests` rolls up to [Service, StatusClass] and
+    [Service] for the alarms; `Latency` to [Service, Route] and [Service].
+    """
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._requests: dict[tuple[str, str], int] = defaultdict(int)
+        self._latency: dict[tuple[str, str], list[float]] = defaultdict(list)
+        self._last_flush = time.monotonic()
+
+    def record(self, route: str, status: int, latency_ms: float) -> None:
+        key = (route, status_class(status))
+        self._requests[key] += 1
+        self._latency[key].append(round(latency_ms, 2))
+        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        self._last_flush = time.monotonic()
+        for (route, klass), count in self._requests.items():
+            emit_document(
+                {
+                    "Service": self._service,
+                    "Route": route,
+                    "StatusClass": klass,
+                    "Requests": count,
+                    "Latency": self._latency[(route, klass)][:100],
+                },
+                [
+                    {
+                        "Dimensions": [
+                            ["Service", "Route", "StatusClass"],
+                            ["Service", "StatusClass"],
+                            ["Service"],
+                        ],
+                        "Metrics": [{"Name": "Requests", "Unit": "Count"}],
+                    },
+                    {
+                        "Dimensions": [["Service", "Route"], ["Service"]],
+                        "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}],
+                    },
+                ],
+            )
+        self._requests.clear()
+        self._latency.clear()

@@ -16,8 +16,9 @@ from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http import openapi
 from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load_verifier
-from ecommerce.platform.http.middlewares import problems, request_log
+from ecommerce.platform.http.middlewares import HTTP_METRICS, problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
+from ecommerce.platform.metrics import HttpMetrics
 from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
 
 ReadinessCheck = Callable[[], Awaitable[object]]
@@ -36,6 +37,8 @@ def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Applica
     app = web.Application(middlewares=middlewares, client_max_size=1024 * 1024)
     app[SETTINGS] = settings
     app[READINESS] = {}
+    app[HTTP_METRICS] = HttpMetrics(settings.service)
+    app.on_cleanup.append(_flush_metrics)
     app.cleanup_ctx.append(_aws_clients)
     if verify_tokens:
         app.cleanup_ctx.append(_token_verifier)
@@ -59,6 +62,10 @@ async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
     refresher.cancel()
     with suppress(asyncio.CancelledError):
         await refresher
+
+
+async def _flush_metrics(app: web.Application) -> None:
+    app[HTTP_METRICS].flush()
 
 
 @openapi.operation("Liveness: the process answers", tags=("platform",))

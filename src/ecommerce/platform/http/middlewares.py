@@ -12,13 +12,20 @@ from pydantic import ValidationError
 
 from ecommerce.platform.http.problems import ProblemError, problem_response, validation_problem
 from ecommerce.platform.logging import get_logger
+from ecommerce.platform.metrics import HttpMetrics
 
 log = get_logger("http")
 
 
+UNMEASURED = frozenset({"/healthz", "/readyz"})
+HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
+
+
 def _route_of(request: web.Request) -> str:
     resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "unmatched"
+    if resource is None:
+        return "unmatched"
+    return f"{request.method} {resource.canonical}"
 
 
 @web.middleware
@@ -33,13 +40,17 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
         response.headers["X-Request-Id"] = request_id
         return response
     finally:
+        latency_ms = (time.perf_counter() - started) * 1000
+        metrics = request.app.get(HTTP_METRICS)
+        if metrics is not None and request.path not in UNMEASURED:
+            metrics.record(_route_of(request), status, latency_ms)
         log.info(
             "http_request",
             method=request.method,
             path=request.path,
             route=_route_of(request),
             status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=round(latency_ms, 2),
         )
         structlog.contextvars.unbind_contextvars("request_id", "order_id", "user_id")
 
