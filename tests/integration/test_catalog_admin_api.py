@@ -129,6 +129,7 @@ ADMIN_ROUTES = [
     ("PUT", "/products/{id}/stock", {"stock": 3, "expected_stock": 12}, 200),
     ("POST", "/products/{id}/images", {"content_type": "image/png"}, 201),
     ("GET", "/products/{id}/images", None, 200),
+    ("DELETE", "/products/{id}/images/{upload_id}", None, 404),  # no such upload: a 404
 ]
 PUBLIC_ROUTES = [
     ("GET", "/products", None, 200),
@@ -152,7 +153,7 @@ async def test_every_route_answers_each_role_as_the_matrix_says(
     ok: int,
 ) -> None:
     product = await create(client, headers["admin"])
-    url = path.format(id=product["id"])
+    url = path.format(id=product["id"], upload_id="0" * 32)
     response = await client.request(method, url, json=body, headers=headers[role])
     public = (method, path, body, ok) in PUBLIC_ROUTES
     expected = ok if public or role == "admin" else {"anonymous": 401, "customer": 403}[role]
@@ -535,6 +536,7 @@ async def test_the_openapi_document_describes_every_catalog_route_and_its_proble
         for method, operation in methods.items()
     }
     admin_routes = {(m, p.replace("{id}", "{product_id}")) for m, p, _, _ in ADMIN_ROUTES}
+    assert ("DELETE", "/products/{product_id}/images/{upload_id}") in admin_routes
     public_routes = {(m, p.replace("{id}", "{product_id}")) for m, p, _, _ in PUBLIC_ROUTES}
     assert admin_routes | public_routes <= set(operations)
     for route in admin_routes:

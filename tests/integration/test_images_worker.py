@@ -9,6 +9,7 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -20,8 +21,8 @@ from test_catalog_admin_api import role_headers
 
 from ecommerce.catalog.api import build_app
 from ecommerce.catalog.image_processor import ImageProcessor, Outcome
-from ecommerce.catalog.image_records import ImageRecords
-from ecommerce.catalog.images import MAX_UPLOAD_BYTES
+from ecommerce.catalog.image_records import ImageRecords, Start
+from ecommerce.catalog.images import MAX_UPLOAD_BYTES, ImageStatus, ProductImage
 from ecommerce.catalog.media import ImageBucket
 from ecommerce.catalog.s3_events import ObjectCreated
 from ecommerce.platform.aws import AwsClients
@@ -197,6 +198,34 @@ def _created(message: Message) -> ObjectCreated:
         event_time=record["eventTime"],
         etag=record["s3"]["object"].get("eTag"),
     )
+
+
+async def test_an_admin_deletes_an_image_and_a_late_outcome_does_not_bring_it_back(
+    client: Client,
+    admin: dict[str, str],
+    http: aiohttp.ClientSession,
+    aws: AwsClients,
+    processor: ImageProcessor,
+) -> None:
+    product_id = await new_product(client, admin)
+    first = await upload(client, admin, http, product_id, png(64, 64))
+    await processor.handle(await notification_for(await aws.client("sqs"), first["key"]))
+    url = f"/products/{product_id}/images/{first['upload_id']}"
+
+    assert (await client.delete(url, headers=admin)).status == 204
+    assert (await client.delete(url, headers=admin)).status == 404
+    assert (await (await client.get(f"/products/{product_id}")).json())["images"] == []
+
+    records = ImageRecords(await aws.client("dynamodb"), physical("products"))
+    upload_id = uuid.uuid4().hex
+    image = ProductImage(
+        upload_id, f"uploads/{product_id}/{upload_id}", ImageStatus.PROCESSING, "t"
+    )
+    assert await records.start(product_id, image) is Start.PROCEED
+    late = f"/products/{product_id}/images/{upload_id}"
+    assert (await client.delete(late, headers=admin)).status == 204  # while it is processed
+    assert await records.record(product_id, replace(image, status=ImageStatus.READY)) is False
+    assert await uploads_of(client, admin, product_id) == []
 
 
 async def test_a_text_file_is_rejected_recorded_and_not_shown(

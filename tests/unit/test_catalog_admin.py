@@ -9,7 +9,12 @@ from ecommerce.catalog.admin import CatalogAdmin, TooManyImages
 from ecommerce.catalog.admin_schemas import ProductPatch
 from ecommerce.catalog.categories import CategoryCounts
 from ecommerce.catalog.domain import Money, Product, ProductChanges
-from ecommerce.catalog.images import MAX_IMAGES_PER_PRODUCT, ImageStatus, ProductImage
+from ecommerce.catalog.images import (
+    MAX_IMAGES_PER_PRODUCT,
+    MAX_UPLOADS_PER_PRODUCT,
+    ImageStatus,
+    ProductImage,
+)
 from ecommerce.catalog.media import PresignedUpload
 from ecommerce.catalog.store import StockConflict
 
@@ -41,6 +46,14 @@ class FakeStore:
 
     async def delete(self, product_id: str, now: str) -> bool:
         return self.products.pop(product_id, None) is not None
+
+    async def remove_image(self, product_id: str, upload_id: str, now: str) -> bool:
+        product = self.products.get(product_id)
+        if product is None or upload_id not in {i.upload_id for i in product.images}:
+            return False
+        images = tuple(i for i in product.images if i.upload_id != upload_id)
+        self.products[product_id] = replace(product, images=images)
+        return True
 
     async def set_stock(
         self, product_id: str, stock: int, expected: int, now: str
@@ -144,6 +157,23 @@ async def test_uploads_stop_at_the_image_limit_but_rejected_ones_do_not_count(
     )
     with pytest.raises(TooManyImages):
         await admin.request_upload(product.id, None)
+
+
+async def test_rejected_uploads_count_towards_a_limit_of_their_own_until_deleted(
+    admin: CatalogAdmin, store: FakeStore
+) -> None:
+    product = await a_product(admin)
+    rejected = tuple(
+        ProductImage(f"{n:032x}", f"uploads/{product.id}/{n:032x}", ImageStatus.REJECTED, NOW)
+        for n in range(MAX_UPLOADS_PER_PRODUCT)
+    )
+    store.products[product.id] = replace(product, images=rejected)
+    with pytest.raises(TooManyImages, match="DELETE"):
+        await admin.request_upload(product.id, None)
+    assert await admin.remove_image(product.id, rejected[0].upload_id) is True
+    assert await admin.remove_image(product.id, rejected[0].upload_id) is False
+    assert await admin.remove_image(product.id, "not-an-upload-id") is False
+    assert await admin.request_upload(product.id, None) is not None
 
 
 def test_a_patch_becomes_changes_of_only_the_named_fields() -> None:

@@ -14,7 +14,9 @@ from typing import Protocol
 from ecommerce.catalog.domain import Money, Product, ProductChanges, is_product_id, new_product_id
 from ecommerce.catalog.images import (
     MAX_IMAGES_PER_PRODUCT,
+    MAX_UPLOADS_PER_PRODUCT,
     ImageStatus,
+    is_upload_id,
     new_upload_id,
     upload_key,
 )
@@ -34,6 +36,8 @@ class AdminRepository(Protocol):
     ) -> Product | None: ...
 
     async def delete(self, product_id: str, now: str) -> bool: ...
+
+    async def remove_image(self, product_id: str, upload_id: str, now: str) -> bool: ...
 
     async def set_stock(
         self, product_id: str, stock: int, expected: int, now: str
@@ -119,14 +123,24 @@ class CatalogAdmin:
             return None
         return await self._store.set_stock(product_id, stock, expected, self._clock())
 
+    async def remove_image(self, product_id: str, upload_id: str) -> bool:
+        """Forget an upload (its objects stay in the bucket); False if there is no such one."""
+        if not (is_product_id(product_id) and is_upload_id(upload_id)):
+            return False
+        return await self._store.remove_image(product_id, upload_id, self._clock())
+
     async def request_upload(self, product_id: str, content_type: str | None) -> Upload | None:
         """A presigned form for one new image of the product; None if there is no product."""
         product = await self.product(product_id)
         if product is None:
             return None
         kept = [i for i in product.images if i.status is not ImageStatus.REJECTED]
-        if len(kept) >= MAX_IMAGES_PER_PRODUCT:
-            raise TooManyImages(f"a product has at most {MAX_IMAGES_PER_PRODUCT} images")
+        if len(kept) >= MAX_IMAGES_PER_PRODUCT or len(product.images) >= MAX_UPLOADS_PER_PRODUCT:
+            raise TooManyImages(
+                f"a product has at most {MAX_IMAGES_PER_PRODUCT} images and "
+                f"{MAX_UPLOADS_PER_PRODUCT} uploads, rejected ones included: delete some with "
+                "DELETE /products/{product_id}/images/{upload_id}"
+            )
         upload_id = new_upload_id()
         key = upload_key(product_id, upload_id)
         return Upload(upload_id, key, await self._signer.presigned_upload(key, content_type))

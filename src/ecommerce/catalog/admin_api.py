@@ -172,6 +172,25 @@ async def request_upload(request: web.Request) -> web.Response:
     return _json(out, 201)
 
 
+@routes.delete("/products/{product_id}/images/{upload_id}")
+@operation(
+    "Forget one upload of a product, whatever its status",
+    description="It leaves the product at once; its objects stay in the bucket.",
+    status=204,
+    response_description="Forgotten",
+    auth="admin",
+    params=[PRODUCT_ID, Param("upload_id", "path", "An upload id")],
+    errors={404: "No such product, or no such upload of it"},
+    tags=TAGS,
+)
+async def delete_upload(request: web.Request) -> web.Response:
+    require_admin(request)
+    info = request.match_info
+    if not await request.app[ADMIN].remove_image(info["product_id"], info["upload_id"]):
+        raise ProblemError(404, "Not Found", "The product has no upload with this id.")
+    return web.Response(status=204)
+
+
 @routes.get("/products/{product_id}/images")
 @operation(
     "Every upload of a product: processing, ready, or rejected with the reason",

@@ -94,11 +94,13 @@ class ImageProcessor:
             ready = await self._thumbnails(product_id, image, obj.size)
         except RejectedImage as rejection:
             rejected = replace(image, status=ImageStatus.REJECTED, reason=str(rejection))
-            await self._records.record(product_id, rejected)
             log.warning("image_rejected", key=obj.key, reason=str(rejection))
+            if not await self._records.record(product_id, rejected):
+                log.info("image_deleted_meanwhile", key=obj.key)
+                return Outcome.SKIPPED
             return Outcome.REJECTED
         if not await self._records.record(product_id, ready):
-            log.info("image_product_deleted_meanwhile", key=obj.key)
+            log.info("image_deleted_meanwhile", key=obj.key)
             return Outcome.SKIPPED
         log.info("image_ready", key=obj.key, thumbnails=[key for _, key in ready.thumbnails])
         return Outcome.READY

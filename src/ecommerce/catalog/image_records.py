@@ -41,16 +41,23 @@ class ImageRecords:
             and (image.etag is None or previous.etag == image.etag)
         ):
             return Start.DONE_ALREADY
-        return Start.PROCEED if await self.record(product_id, image) else Start.NO_PRODUCT
+        started = await self._write(product_id, image, LIVE)
+        return Start.PROCEED if started else Start.NO_PRODUCT
 
     async def record(self, product_id: str, image: ProductImage) -> bool:
-        """Write the entry; False if the product is gone (deleted meanwhile)."""
+        """Write the outcome over the entry `start` made; False if the product or the entry is
+        gone (an admin deleted either meanwhile): nothing comes back from the dead."""
+        return await self._write(
+            product_id, image, f"{LIVE} AND attribute_exists({IMAGES}.#upload)"
+        )
+
+    async def _write(self, product_id: str, image: ProductImage, condition: str) -> bool:
         try:
             await self._db.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": product_key(product_id)}},
                 UpdateExpression=f"SET {IMAGES}.#upload = :image",
-                ConditionExpression=LIVE,
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#upload": image.upload_id},
                 ExpressionAttributeValues={":image": image_value(image)},
             )

@@ -33,6 +33,9 @@ THUMBNAIL_SIZES = (128, 512)
 """Longest side of each thumbnail, in pixels; a thumbnail is never larger than its image."""
 THUMBNAIL_CONTENT_TYPE = "image/webp"
 MAX_IMAGES_PER_PRODUCT = 10
+"""Ready or processing ones."""
+MAX_UPLOADS_PER_PRODUCT = 30
+"""Every entry, rejected ones included: they stay (with their reason) until deleted."""
 
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -77,6 +80,10 @@ def new_upload_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_upload_id(value: str) -> bool:
+    return _UPLOAD_ID.fullmatch(value) is not None
+
+
 def upload_key(product_id: str, upload_id: str) -> str:
     return f"{UPLOAD_PREFIX}{product_id}/{upload_id}"
 
@@ -89,7 +96,7 @@ def parse_upload_key(key: str) -> tuple[str, str] | None:
     if len(parts) != 2:
         return None
     product_id, upload_id = parts
-    if not _PRODUCT_ID.fullmatch(product_id) or not _UPLOAD_ID.fullmatch(upload_id):
+    if not _PRODUCT_ID.fullmatch(product_id) or not is_upload_id(upload_id):
         return None
     return product_id, upload_id
 

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from ecommerce.catalog.domain import Product, ProductChanges
 from ecommerce.catalog.items import (
     DELETED,
+    IMAGES,
     PRODUCT_PREFIX,
     Item,
     from_item,
@@ -140,6 +141,23 @@ class ProductStore:
                 "REMOVE category",
                 ConditionExpression=LIVE,
                 ExpressionAttributeValues={":now": {"S": now}, ":zero": {"N": "0"}},
+            )
+        except ClientError as error:
+            if failed_condition(error):
+                return False
+            raise
+        return True
+
+    async def remove_image(self, product_id: str, upload_id: str, now: str) -> bool:
+        """Drop one entry of the product's images; False if there is no such entry."""
+        try:
+            await self._db.update_item(
+                TableName=self._table,
+                Key=_key(product_id),
+                UpdateExpression=f"REMOVE {IMAGES}.#upload SET updated_at = :now",
+                ConditionExpression=f"{LIVE} AND attribute_exists({IMAGES}.#upload)",
+                ExpressionAttributeNames={"#upload": upload_id},
+                ExpressionAttributeValues={":now": {"S": now}},
             )
         except ClientError as error:
             if failed_condition(error):
