@@ -148,3 +148,17 @@ async def test_cancel_before_reservation_blocks_a_late_reservation(dynamodb: Any
     await inventory.on_order_placed(event, payload)
     assert await store.stock(product) == 5
     assert publisher.events == []
+
+
+async def test_a_deleted_product_cannot_be_reserved(dynamodb: Any) -> None:
+    store = ReservationStore(dynamodb)
+    product = await add_product(dynamodb, 5)
+    await dynamodb.update_item(
+        TableName=physical("products"),
+        Key=product_key(product),
+        UpdateExpression="SET deleted_at = :now",
+        ExpressionAttributeValues={":now": {"S": "2026-01-01T00:00:00Z"}},
+    )
+    result = await store.reserve(f"o-{uuid.uuid4().hex}", [Line(product, 1)])
+    assert not result.reserved and result.short == (0,)
+    assert await store.stock(product) == 5

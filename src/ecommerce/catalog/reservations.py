@@ -58,7 +58,10 @@ class ReservationStore:
                         "TableName": self._table,
                         "Key": product_key(line.product_id),
                         "UpdateExpression": "SET stock = stock - :q",
-                        "ConditionExpression": "attribute_exists(pk) AND stock >= :q",
+                        "ConditionExpression": (
+                            "attribute_exists(pk) AND attribute_not_exists(deleted_at)"
+                            " AND stock >= :q"
+                        ),
                         "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
                     }
                 }

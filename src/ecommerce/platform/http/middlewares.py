@@ -23,9 +23,7 @@ HTTP_METRICS = web.AppKey("http_metrics", HttpMetrics)
 
 def _route_of(request: web.Request) -> str:
     resource = request.match_info.route.resource
-    if resource is None:
-        return "unmatched"
-    return f"{request.method} {resource.canonical}"
+    return resource.canonical if resource is not None else "unmatched"
 
 
 @web.middleware
@@ -43,7 +41,7 @@ async def request_log(request: web.Request, handler: Handler) -> web.StreamRespo
         latency_ms = (time.perf_counter() - started) * 1000
         metrics = request.app.get(HTTP_METRICS)
         if metrics is not None and request.path not in UNMEASURED:
-            metrics.record(_route_of(request), status, latency_ms)
+            metrics.record(f"{request.method} {_route_of(request)}", status, latency_ms)
         log.info(
             "http_request",
             method=request.method,
