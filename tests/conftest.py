@@ -126,9 +126,10 @@ async def provisioned(aws_endpoint: str, session_environ: pytest.MonkeyPatch) ->
     session_environ.setenv("ECOMMERCE_PREFIX", prefix)
     clients = AwsClients(os.environ["AWS_REGION"])
     try:
-        await provision(clients, progress=_quiet)
+        topic_arn = await provision(clients, progress=_quiet)
     finally:
         await clients.close()
+    session_environ.setenv("ECOMMERCE_TOPIC_ARN", topic_arn)
     yield prefix
     if _external("AWS_ENDPOINT_URL") is not None:
         # A shared emulator keeps what a session made unless it is deleted.

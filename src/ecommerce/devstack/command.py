@@ -246,10 +246,11 @@ class DevStack:
         for child in gateway:
             self._supervisor.start(child)
 
-        await self._prepare_data(database_url)
+        topic_arn = await self._prepare_data(database_url)
 
         for child in self._supervisor.children:
             if child.spec.kind is not Kind.GATEWAY:
+                child.env = {**child.env, "ECOMMERCE_TOPIC_ARN": topic_arn}
                 self._supervisor.start(child)
         await self._supervisor.wait_spawned()
         await self._write_stack()
@@ -332,16 +333,18 @@ class DevStack:
         self.say(f"{server.name} ready on {_redact(server.url)} (pid {server.pid})")
         return server
 
-    async def _prepare_data(self, database_url: str) -> None:
+    async def _prepare_data(self, database_url: str) -> str:
+        """Provision, migrate and seed; returns the domain-events topic's ARN."""
         clients = AwsClients(os.environ["AWS_REGION"])
         try:
             self.say("provisioning topics, queues, tables, buckets and secrets")
             async with asyncio.TaskGroup() as group:
-                group.create_task(provision(clients, progress=self.say))
+                provisioning = group.create_task(provision(clients, progress=self.say))
                 group.create_task(bootstrap.apply_migrations(database_url, self.say))
             await bootstrap.seed(clients, self.say)
         finally:
             await clients.close()
+        return provisioning.result()
 
     def _resolve(self, service: str) -> Upstream | None:
         if self._supervisor is not None:

@@ -36,8 +36,12 @@ _NO_QUEUE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 _NO_SECRET = {"ResourceNotFoundException"}
 
 
-async def provision(clients: AwsClients, *, progress: Progress | None = None) -> None:
-    """Topic, queues with DLQs and subscriptions, tables, buckets and secrets."""
+async def provision(clients: AwsClients, *, progress: Progress | None = None) -> str:
+    """Topic, queues with DLQs and subscriptions, tables, buckets and secrets.
+
+    Returns the topic's ARN, which the services are given as ECOMMERCE_TOPIC_ARN: its account
+    differs between emulators (moto 123456789012, LocalStack 000000000000) and AWS.
+    """
     say = progress or _print
     sns = await clients.client("sns")
     sqs = await clients.client("sqs")
@@ -53,6 +57,7 @@ async def provision(clients: AwsClients, *, progress: Progress | None = None) ->
         group.create_task(_provision_secrets(await clients.client("secretsmanager"), say))
     for notification in RESOURCES.bucket_notifications:
         await _provision_bucket_notification(sqs, await clients.client("s3"), notification, say)
+    return topic_arn
 
 
 def subscription_attributes(queue: Queue) -> dict[str, str]:
