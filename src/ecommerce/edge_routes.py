@@ -13,6 +13,12 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
     ("/categories", "catalog"),
     ("/cart", "cart"),
     ("/orders", "orders"),
+    # Each service's API document and docs page, by name.
+    *(
+        (path, service)
+        for service in ("users", "catalog", "cart", "orders")
+        for path in (f"/openapi/{service}.json", f"/docs/{service}")
+    ),
 )
 """(path prefix, service); the longest matching prefix wins."""
 
