@@ -1,0 +1,64 @@
+"""One order is one X-Ray trace: the HTTP request and all three workers, readable as a tree."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from devstack_runner import REPO, RunningStack
+from test_order_saga import new_customer
+
+from ecommerce.devstack.traces import order_trace_ids, read_segments
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED = {"orders", "inventory-worker", "payments-worker", "orders-worker"}
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+        yield session
+
+
+async def test_one_trace_joins_the_request_and_every_worker(
+    stack: RunningStack, session: aiohttp.ClientSession
+) -> None:
+    customer = await new_customer(session, stack.edge)
+    _, _, order = await customer.place([{"product_id": "p-019", "quantity": 1}], "tok_visa")
+    assert (await customer.settled(order["id"]))["status"] == "CONFIRMED"
+    segments_file = stack.state_dir / "traces" / "segments.jsonl"
+    names: set[str] = set()
+    trace_ids: set[str] = set()
+    for _ in range(50):  # segments reach the daemon stand-in within a moment; bounded, 10 s
+        documents = read_segments(segments_file)
+        trace_ids = order_trace_ids(documents, order["id"])
+        names = {d["name"] for d in documents if d.get("trace_id") in trace_ids}
+        if names >= EXPECTED:
+            break
+        await asyncio.sleep(0.2)
+    assert len(trace_ids) == 1, trace_ids
+    assert names >= EXPECTED
+
+    command = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ecommerce.cli",
+        "trace",
+        order["id"],
+        env={**os.environ, "ECOMMERCE_STATE_DIR": str(stack.state_dir)},
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await asyncio.wait_for(command.communicate(), 30)
+    assert command.returncode == 0
+    shown = output.decode()
+    lines = shown.splitlines()
+    assert lines[0] == f"trace {trace_ids.pop()}"
+    for name in EXPECTED:
+        assert any(line.rstrip().endswith(name) for line in lines), shown
+    assert all(" ms " in line for line in lines[1:])
