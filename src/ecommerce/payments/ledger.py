@@ -130,6 +130,28 @@ class Ledger:
             raise
         return True
 
+    async def release_charge(self, order_id: str, token: str) -> bool:
+        """Give up a claim whose gateway call did not finish, so that the next delivery may
+        claim at once (and call again under the same idempotency key); False if not ours."""
+        try:
+            await self._db.update_item(
+                TableName=self._table,
+                Key=_key(order_id),
+                UpdateExpression="SET lease_until = :expired",
+                ConditionExpression="#s = :inprogress AND claim = :claim",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":expired": {"N": "0"},
+                    ":inprogress": {"S": PaymentStatus.INPROGRESS.value},
+                    ":claim": {"S": token},
+                },
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
     async def forbid_charge(self, order_id: str) -> bool:
         """Record that the order was cancelled before any charge; False if a record exists."""
         try:

@@ -6,6 +6,8 @@ key `charge-<order_id>`). On redelivery the recorded outcome is published again.
 
 from __future__ import annotations
 
+import asyncio
+
 from ecommerce.events import (
     Envelope,
     InventoryReserved,
@@ -61,6 +63,13 @@ class Payments:
         except GatewayRejected as error:
             log.warning("charge_rejected", error=str(error))
             approved, intent, decline = False, None, "rejected_by_gateway"
+        except BaseException:
+            # The call did not finish (transient error, timeout, handler cancelled at
+            # shutdown): the gateway may or may not have charged. Give the claim up, so the
+            # next delivery calls again now under the same idempotency key, rather than
+            # meeting a lease nobody holds and spending its receives until the DLQ.
+            await self._release_claim(order_id, claim.token)
+            raise
         if not await self._ledger.complete_charge(
             order_id, claim.token, approved=approved, payment_intent_id=intent, decline_code=decline
         ):
@@ -69,6 +78,12 @@ class Payments:
         log.info("charge_completed", approved=approved, decline_code=decline)
         crash_point("after_state_change")
         await self._publish_outcome(event, reserved, approved, intent, decline)
+
+    async def _release_claim(self, order_id: str, token: str) -> None:
+        try:
+            await asyncio.shield(self._ledger.release_charge(order_id, token))
+        except Exception as error:  # the lease then runs out on its own
+            log.warning("charge_release_failed", error=repr(error))
 
     async def _settled_already(
         self, event: Envelope, reserved: InventoryReserved, record: PaymentRecord | None
