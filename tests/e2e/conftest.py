@@ -14,6 +14,7 @@ import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 from devstack_runner import RunningStack, boot_stack, stop_stack
 
@@ -53,3 +54,10 @@ def stack(
     running = boot_stack(stack_environ, tmp_path_factory.mktemp("stack") / "state")
     yield running
     stop_stack(running, signal.SIGINT)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client for one test."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+        yield session

@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from devstack_runner import RunningStack
+from shoppers import Customer, register
 
 pytestmark = pytest.mark.e2e
 
-SETTLE_WITHIN = 20.0
 PROBLEM = "application/problem+json"
 
 
-class Shopper:
-    def __init__(self, session: aiohttp.ClientSession, edge: str, token: str) -> None:
-        self.session, self.edge, self.token = session, edge, token
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    async def call(
-        self, method: str, path: str, body: Any = None
-    ) -> tuple[int, str, dict[str, str], Any]:
-        async with self.session.request(
-            method, f"{self.edge}{path}", json=body, headers=self.auth
-        ) as response:
-            document = await response.json(content_type=None) if response.status != 204 else None
-            return response.status, response.content_type, dict(response.headers), document
-
+class Shopper(Customer):
     async def cart(self) -> dict[str, Any]:
         status, _, _, cart = await self.call("GET", "/cart")
         assert status == 200, cart
@@ -52,37 +34,9 @@ class Shopper:
         )
         return status, body
 
-    async def settled(self, order_id: str) -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + SETTLE_WITHIN
-        while True:
-            status, _, _, order = await self.call("GET", f"/orders/{order_id}")
-            assert status == 200, order
-            if order["status"] in ("CONFIRMED", "CANCELLED"):
-                return dict(order)
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"order still {order['status']} after {SETTLE_WITHIN}s")
-            await asyncio.sleep(0.2)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
-
 
 async def new_shopper(session: aiohttp.ClientSession, edge: str) -> Shopper:
-    email = f"cart-{uuid.uuid4().hex[:8]}@example.com"
-    password = "a-long-enough-password-1"
-    async with session.post(
-        f"{edge}/auth/register", json={"email": email, "password": password, "name": "Shopper"}
-    ) as response:
-        assert response.status == 201, await response.text()
-    async with session.post(
-        f"{edge}/auth/login", json={"email": email, "password": password}
-    ) as response:
-        assert response.status == 200, await response.text()
-        token = (await response.json())["access_token"]
-    return Shopper(session, edge, token)
+    return await register(session, edge, Shopper, prefix="cart")
 
 
 async def product(session: aiohttp.ClientSession, edge: str, product_id: str) -> dict[str, Any]:

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from devstack_runner import RunningStack
-from test_order_saga import Customer, new_customer, stock_of, wait_for_stock
+from shoppers import Customer, new_customer, stock_of, wait_for_stock
 
 pytestmark = pytest.mark.e2e
 
 GATEWAY_KEY = {"Authorization": "Bearer sk_test_local"}
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
 
 
 async def gateway_refunds(session: aiohttp.ClientSession, gateway: str) -> list[dict[str, Any]]:

@@ -5,88 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 from devstack_runner import RunningStack
+from shoppers import new_customer, stock_of, wait_for_stock
 
 pytestmark = pytest.mark.e2e
-
-# Normally a second. Bounded above the 30 s visibility timeout: a worker killed by another test
-# may have left a long poll open that takes one message to its grave; SQS then redelivers it.
-SETTLE_WITHIN = 45.0
-
-
-class Customer:
-    def __init__(self, session: aiohttp.ClientSession, edge: str, token: str) -> None:
-        self.session, self.edge, self.token = session, edge, token
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    async def place(
-        self, items: list[dict[str, Any]], token: str, key: str | None = None
-    ) -> tuple[int, dict[str, str], dict[str, Any]]:
-        headers = {**self.auth, "Idempotency-Key": key or str(uuid.uuid4())}
-        body = {"items": items, "payment_token": token}
-        async with self.session.post(f"{self.edge}/orders", json=body, headers=headers) as r:
-            return r.status, dict(r.headers), await r.json(content_type=None)
-
-    async def get(self, path: str) -> tuple[int, dict[str, Any]]:
-        async with self.session.get(f"{self.edge}{path}", headers=self.auth) as r:
-            return r.status, await r.json(content_type=None)
-
-    async def settled(self, order_id: str) -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + SETTLE_WITHIN
-        while True:
-            status, order = await self.get(f"/orders/{order_id}")
-            assert status == 200, order
-            if order["status"] in ("CONFIRMED", "CANCELLED"):
-                return order
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"order still {order['status']} after {SETTLE_WITHIN}s")
-            await asyncio.sleep(0.2)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
-
-
-async def new_customer(session: aiohttp.ClientSession, edge: str) -> Customer:
-    email = f"shopper-{uuid.uuid4().hex[:8]}@example.com"
-    password = "a-long-enough-password-1"
-    async with session.post(
-        f"{edge}/auth/register", json={"email": email, "password": password, "name": "Shopper"}
-    ) as response:
-        assert response.status == 201, await response.text()
-    async with session.post(
-        f"{edge}/auth/login", json={"email": email, "password": password}
-    ) as response:
-        assert response.status == 200, await response.text()
-        token = (await response.json())["access_token"]
-    return Customer(session, edge, token)
-
-
-async def stock_of(session: aiohttp.ClientSession, edge: str, product_id: str) -> int:
-    async with session.get(f"{edge}/products/{product_id}") as response:
-        assert response.status == 200
-        return int((await response.json())["stock"])
-
-
-async def wait_for_stock(
-    session: aiohttp.ClientSession, edge: str, product_id: str, expected: int
-) -> int:
-    for _ in range(int(SETTLE_WITHIN / 0.2)):
-        stock = await stock_of(session, edge, product_id)
-        if stock == expected:
-            return stock
-        await asyncio.sleep(0.2)
-    return await stock_of(session, edge, product_id)
 
 
 async def test_visa_confirms_and_takes_the_stock(

@@ -5,24 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from devstack_runner import REPO, RunningStack
-from test_order_saga import new_customer
+from shoppers import new_customer
 
 from ecommerce.devstack.traces import order_trace_ids, read_segments
 
 pytestmark = pytest.mark.e2e
 
 EXPECTED = {"orders", "inventory-worker", "payments-worker", "orders-worker"}
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
-        yield session
 
 
 async def test_one_trace_joins_the_request_and_every_worker(
