@@ -2,10 +2,10 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from recording import RecordingPublisher
 
 from ecommerce.catalog.inventory import Inventory
 from ecommerce.catalog.inventory_domain import Line, ReservationStatus
@@ -19,27 +19,9 @@ from ecommerce.events import (
     OrderPlaced,
     new_event,
 )
-from ecommerce.platform.aws import AwsClients
 from ecommerce.resources import physical
 
 pytestmark = pytest.mark.integration
-
-
-class RecordingPublisher:
-    """Keeps what the inventory would publish, so a test can read it back."""
-
-    def __init__(self) -> None:
-        self.events: list[Envelope] = []
-
-    async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-async def dynamodb(provisioned: Any) -> AsyncIterator[Any]:
-    clients = AwsClients("us-east-1")
-    yield await clients.client("dynamodb")
-    await clients.close()
 
 
 async def add_product(dynamodb: Any, stock: int) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from recording import RecordingPublisher
 
 from ecommerce.events import (
     Envelope,
@@ -20,24 +21,8 @@ from ecommerce.gateway_sim import create_app
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger, PaymentStatus
 from ecommerce.payments.service import PaymentInProgress, Payments
-from ecommerce.platform.aws import AwsClients
 
 pytestmark = pytest.mark.integration
-
-
-class RecordingPublisher:
-    def __init__(self) -> None:
-        self.events: list[Envelope] = []
-
-    async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
-        self.events.append(event)
-
-
-@pytest.fixture
-async def dynamodb(provisioned: Any) -> AsyncIterator[Any]:
-    clients = AwsClients("us-east-1")
-    yield await clients.client("dynamodb")
-    await clients.close()
 
 
 @pytest.fixture
