@@ -317,6 +317,14 @@ async def test_move_task_only_is_refused_clearly_where_the_endpoint_has_none(
         assert (result.method, result.moved) == ("move-task", 1)
 
 
+async def test_redriving_an_empty_dlq_moves_nothing_and_says_so(sqs: Any, prefix: str) -> None:
+    pair = await payments_pair(sqs)
+    lines: list[str] = []
+    result = await redrive(sqs, pair, progress=lines.append)
+    assert (result.moved, result.note) == (0, "empty")
+    assert lines == [f"{pair.dlq_name} is empty: nothing to move"]
+
+
 async def test_list_shows_each_dlq_with_visible_and_in_flight(sqs: Any, prefix: str) -> None:
     await declare(sqs)
     payments_dlq = (await sqs.get_queue_url(QueueName=physical("payments-dlq")))["QueueUrl"]

@@ -366,6 +366,10 @@ async def redrive(
         raise RedriveError("a message move task moves everything: --limit needs --method manual")
     if method == "manual" or limit is not None:
         return await redrive_manually(sqs, pair, limit=limit, progress=say)
+    depth = await queue_depth(sqs, pair.dlq_url)
+    if depth.total == 0:
+        say(f"{pair.dlq_name} is empty: nothing to move")
+        return RedriveResult("move-task" if method == "move-task" else "manual", note="empty")
     started = await _start_move_task(sqs, pair)
     if isinstance(started, str):
         if method == "move-task":
