@@ -17,6 +17,8 @@ otherwise an embedded one started for the session by the same code as `ecommerce
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -60,13 +62,22 @@ def session_environ() -> Iterator[pytest.MonkeyPatch]:
 
 
 @pytest.fixture(scope="session")
-async def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+def server_dir() -> Iterator[Path]:
+    """Where embedded servers keep their data: outside pytest's own temporary root, which every
+    pytest run resets to mode 0700, locking out PostgreSQL's own system user mid-session."""
+    base = Path(tempfile.mkdtemp(prefix="ecommerce-test-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def postgres_server_url(server_dir: Path) -> AsyncIterator[str]:
     """The DSN of a PostgreSQL server (its maintenance database)."""
     external = _external("DATABASE_URL")
     if external is not None:
         yield external
         return
-    base: Path = tmp_path_factory.mktemp("postgres")
+    base = server_dir / "postgres"
     server = await start_postgres(base / "data", base / "postgres.log", say=_quiet)
     try:
         yield server.url

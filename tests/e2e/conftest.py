@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -48,10 +49,9 @@ def stack_environ(
 
 
 @pytest.fixture(scope="session")
-def stack(
-    stack_environ: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningStack]:
-    running = boot_stack(stack_environ, tmp_path_factory.mktemp("stack") / "state")
+def stack(stack_environ: dict[str, str], server_dir: Path) -> Iterator[RunningStack]:
+    (server_dir / "stack").mkdir()
+    running = boot_stack(stack_environ, server_dir / "stack" / "state")
     yield running
     stop_stack(running, signal.SIGINT)
 

@@ -35,6 +35,8 @@ from ecommerce.platform.metrics import QueueMetrics
 log = get_logger("messaging.consumer")
 
 Handler = Callable[[Message], Awaitable[None]]
+RECEIVE_BATCH = 10
+"""SQS's most messages a receive."""
 
 
 @dataclass(frozen=True)
@@ -107,16 +109,21 @@ class Consumer:
         log.info("consumer_stopped", queue=self._queue.name)
 
     async def _poll(self) -> None:
+        # Hold up to one receive's worth beyond the handlers' slots, and receive only a whole
+        # one: when handlers finish one by one, receiving as soon as one slot is free makes
+        # receives of 1-3 messages. The buffered ones are heartbeated and handed back on stop
+        # like any other unstarted message.
+        capacity = self._options.concurrency + RECEIVE_BATCH
         while not self._stopping.is_set():
-            room = self._options.concurrency - len(self._held)
-            if room <= 0:
+            room = capacity - len(self._held)
+            if room < RECEIVE_BATCH:
                 await self._wait_for_room()
                 continue
             try:
                 self.api_calls += 1
                 response = await self._sqs.receive_message(
                     QueueUrl=self._queue.url,
-                    MaxNumberOfMessages=min(10, room),
+                    MaxNumberOfMessages=RECEIVE_BATCH,
                     WaitTimeSeconds=self._options.wait_seconds,
                     VisibilityTimeout=self._queue.visibility_timeout,
                     MessageSystemAttributeNames=["All"],
@@ -193,17 +200,15 @@ class Consumer:
         """Move a message to the DLQ with the reason, then delete it from the source queue."""
         self._metrics.dead_lettered()
         log.error("message_dead_lettered", reason=reason, receive_count=message.receive_count)
+        # SQS takes 10 attributes at most: the reason comes first so it is never the one lost.
         attributes: dict[str, Any] = {
-            name: {"DataType": "String", "StringValue": value}
-            for name, value in message.attributes.items()
-            if value
+            "failure_reason": {"DataType": "String", "StringValue": reason[:1000]},
+            "source_queue": {"DataType": "String", "StringValue": self._queue.name},
+            "receive_count": {"DataType": "Number", "StringValue": str(message.receive_count)},
         }
-        attributes["failure_reason"] = {"DataType": "String", "StringValue": reason[:1000]}
-        attributes["source_queue"] = {"DataType": "String", "StringValue": self._queue.name}
-        attributes["receive_count"] = {
-            "DataType": "Number",
-            "StringValue": str(message.receive_count),
-        }
+        for name, value in message.attributes.items():
+            if value and name not in attributes:
+                attributes[name] = {"DataType": "String", "StringValue": value}
         try:
             self.api_calls += 1
             await self._sqs.send_message(

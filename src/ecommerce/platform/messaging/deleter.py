@@ -50,11 +50,20 @@ class BatchDeleter:
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._pending:
+            # Woken by the linger timer (or close): everything goes. Woken by a full batch:
+            # only full batches go now, and what is left gets a linger of its own, rather than
+            # going out at once as a batch of whatever arrived during the last round trip.
+            flush_all = self._closed or self._timer is None
+            if self._timer is not None and len(self._pending) >= BATCH:
+                self._timer.cancel()
+                self._timer = None
+            while len(self._pending) >= BATCH or (flush_all and self._pending):
                 batch, self._pending = self._pending[:BATCH], self._pending[BATCH:]
                 await self._send(batch)
-            if self._closed:
+            if self._closed and not self._pending:
                 return
+            if self._pending and self._timer is None:
+                self._timer = asyncio.get_running_loop().call_later(self._linger, self._linger_over)
 
     async def _send(self, batch: list[tuple[str, int]]) -> None:
         entries = [
