@@ -20,6 +20,7 @@ import pytest
 from devstack_runner import RunningStack, boot_stack, stop_stack
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
+from ecommerce.platform.call_log import CALL_LOG_ENV
 
 
 @pytest.fixture(scope="session")
@@ -36,11 +37,18 @@ async def stack_database_url(original_environ: dict[str, str]) -> AsyncIterator[
 
 
 @pytest.fixture(scope="session")
+def aws_call_log(server_dir: Path) -> Path:
+    """Where the stack's services list the AWS operations they call (least-privilege check)."""
+    return server_dir / "aws-calls"
+
+
+@pytest.fixture(scope="session")
 def stack_environ(
-    original_environ: dict[str, str], stack_database_url: str | None
+    original_environ: dict[str, str], stack_database_url: str | None, aws_call_log: Path
 ) -> dict[str, str]:
     """The environment a stack boots with: the user's, before any fixture changed it."""
     env = dict(original_environ)
+    env[CALL_LOG_ENV] = str(aws_call_log)
     if stack_database_url is not None:
         env["DATABASE_URL"] = stack_database_url
     if env.get("AWS_ENDPOINT_URL", "").strip():

@@ -15,6 +15,8 @@ from typing import Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
+from ecommerce.platform.call_log import CallLog
+
 LONG_POLL_SECONDS = 20
 
 
@@ -37,6 +39,7 @@ class AwsClients:
         self._stack = AsyncExitStack()
         self._clients: dict[str, Any] = {}
         self._lock = asyncio.Lock()
+        self._call_log = CallLog.from_env()
 
     async def client(self, service: str) -> Any:
         if service in self._clients:
@@ -48,6 +51,8 @@ class AwsClients:
                 service, region_name=self._region, config=self._config
             )
             self._clients[service] = await self._stack.enter_async_context(context)
+            if self._call_log is not None:
+                self._call_log.watch(self._clients[service])
         return self._clients[service]
 
     async def close(self) -> None:
