@@ -31,4 +31,4 @@ done
 echo "==> running the integration and end-to-end tiers against LocalStack"
 AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT" \
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT" \
-  $PY -m pytest -q tests/integration tests/e2e "$@"
+  $PY -m pytest -q tests/integration tests/e2e tests/localstack "$@"
