@@ -72,9 +72,13 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        return problem_response(
-            error.status, error.reason, instance=request.path, headers=dict(error.headers)
-        )
+        # Keep what the error says (Allow, Retry-After, ...) but not its text/plain body's type.
+        kept = {
+            name: value
+            for name, value in error.headers.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
+        return problem_response(error.status, error.reason, instance=request.path, headers=kept)
     except Exception:
         log.exception("unhandled_error", path=request.path)
         return problem_response(500, "Internal Server Error", instance=request.path)
