@@ -13,7 +13,7 @@ from aiohttp import web
 from ecommerce.orders import service
 from ecommerce.orders.catalog_client import CatalogClient, CatalogUnavailable
 from ecommerce.orders.placement import PlacementError
-from ecommerce.orders.schemas import PlaceOrderRequest, order_document
+from ecommerce.orders.schemas import OrderOut, OrderPage, PlaceOrderRequest, order_document
 from ecommerce.orders.store import OrderStore
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
@@ -35,6 +35,7 @@ routes = web.RouteTableDef()
 @operation(
     "Place an order; it settles as CONFIRMED or CANCELLED asynchronously",
     request=PlaceOrderRequest,
+    response=OrderOut,
     status=202,
     response_description="The order, PENDING (or the first response, replayed)",
     auth="bearer",
@@ -89,6 +90,7 @@ async def place_order(request: web.Request) -> web.Response:
 @routes.get("/orders/{order_id}")
 @operation(
     "One order with its history (owner or admin)",
+    response=OrderOut,
     response_description="The order",
     auth="bearer",
     errors={404: "No such order of yours"},
@@ -108,6 +110,7 @@ async def get_order(request: web.Request) -> web.Response:
 @routes.post("/orders/{order_id}/cancel")
 @operation(
     "Cancel an order (owner or admin)",
+    response=OrderOut,
     response_description="The order",
     auth="bearer",
     errors={404: "No such order of yours"},
@@ -128,6 +131,7 @@ async def cancel_order(request: web.Request) -> web.Response:
 @routes.get("/orders")
 @operation(
     "The caller's orders, a page at a time",
+    response=OrderPage,
     response_description="{items, next_cursor}",
     auth="bearer",
     params=[

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecommerce.events import LineItem, Money
 from ecommerce.orders.domain import Order
 
 
@@ -23,25 +25,57 @@ class PlaceOrderRequest(BaseModel):
     payment_token: str = Field(min_length=1, max_length=100)
 
 
+class TransitionOut(BaseModel):
+    from_status: str | None = Field(serialization_alias="from")
+    to: str
+    reason: str | None
+    cause: str
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    """An order as the API shows it; `history` only on a single order."""
+
+    id: str
+    status: str
+    reason: str | None
+    items: list[LineItem]
+    total: Money
+    created_at: datetime
+    updated_at: datetime
+    history: list[TransitionOut] | None = None
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
 def order_document(order: Order, *, with_history: bool = True) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": order.id,
-        "status": order.status.value,
-        "reason": order.reason.value if order.reason else None,
-        "items": [item.model_dump(mode="json") for item in order.items],
-        "total": order.total.model_dump(mode="json"),
-        "created_at": order.created_at.isoformat(),
-        "updated_at": order.updated_at.isoformat(),
-    }
-    if with_history:
-        document["history"] = [
-            {
-                "from": t.from_status.value if t.from_status else None,
-                "to": t.to_status.value,
-                "reason": t.reason.value if t.reason else None,
-                "cause": t.cause,
-                "at": t.at.isoformat(),
-            }
+    shown = OrderOut(
+        id=order.id,
+        status=order.status.value,
+        reason=order.reason.value if order.reason else None,
+        items=list(order.items),
+        total=order.total,
+        created_at=order.created_at,
+        updated_at=order.updated_at,
+        history=[
+            TransitionOut(
+                from_status=t.from_status.value if t.from_status else None,
+                to=t.to_status.value,
+                reason=t.reason.value if t.reason else None,
+                cause=t.cause,
+                at=t.at,
+            )
             for t in order.history
         ]
-    return document
+        if with_history
+        else None,
+    )
+    return shown.model_dump(
+        mode="json",
+        by_alias=True,
+        exclude_none=False,
+        exclude={"history"} if not with_history else None,
+    )
