@@ -8,9 +8,12 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-# Normally a second. Bounded above the 30 s visibility timeout: a worker killed by another test
-# may have left a long poll open that takes one message to its grave; SQS then redelivers it.
-SETTLE_WITHIN = 45.0
+from ecommerce.resources import RESOURCES
+
+# Normally a second. Bounded above the longest visibility timeout of a saga queue (payments,
+# 60 s): a worker killed by another test may have left a long poll open that takes one message
+# to its grave, and SQS redelivers it only when that timeout runs out.
+SETTLE_WITHIN = max(q.visibility_timeout for q in RESOURCES.queues if q.event_types) + 15.0
 PASSWORD = "a-long-enough-password-1"
 
 

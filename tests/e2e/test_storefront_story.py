@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 from devstack_runner import RunningStack
-from shoppers import Customer, new_customer, stock_of, wait_for_stock
+from shoppers import SETTLE_WITHIN, Customer, new_customer, stock_of, wait_for_stock
 from test_catalog_admin_e2e import jpeg, login
 
 from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
@@ -17,7 +17,7 @@ from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASS
 pytestmark = pytest.mark.e2e
 
 GATEWAY_KEY = {"Authorization": "Bearer sk_test_local"}
-WITHIN = 45.0
+WITHIN = SETTLE_WITHIN
 
 
 async def eventually(check: Any, what: str) -> Any:
