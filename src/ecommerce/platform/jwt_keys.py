@@ -26,8 +26,8 @@ class SigningKey:
     private_key: Ed25519PrivateKey
 
 
-def generate_key_set() -> tuple[str, str]:
-    """A new key set as (signing secret, JWKS secret) JSON strings."""
+def new_key() -> tuple[str, Ed25519PrivateKey, str]:
+    """A fresh signing key: (kid, the key, its PKCS8 PEM)."""
     kid = uuid.uuid4().hex[:16]
     private_key = Ed25519PrivateKey.generate()
     pem = private_key.private_bytes(
@@ -35,6 +35,12 @@ def generate_key_set() -> tuple[str, str]:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+    return kid, private_key, pem
+
+
+def generate_key_set() -> tuple[str, str]:
+    """A new key set as (signing secret, JWKS secret) JSON strings."""
+    kid, private_key, pem = new_key()
     signing = {"current": kid, "keys": [{"kid": kid, "private_pem": pem}]}
     return json.dumps(signing), json.dumps(jwks_of([(kid, private_key.public_key())]))
 

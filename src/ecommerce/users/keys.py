@@ -17,18 +17,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.auth import KEYS_REFRESH_SECONDS
-from ecommerce.platform.jwt_keys import SigningKey, current_signing_key, jwks_of
+from ecommerce.platform.jwt_keys import SigningKey, current_signing_key, jwks_of, new_key
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import secret_id
 from ecommerce.users.tokens import TokenIssuer, load_jwks, read_secret
@@ -61,13 +57,7 @@ async def rotate(
     now = now or _utc_now()
     signing = json.loads(await read_secret(clients, SIGNING_SECRET))
     jwks = await load_jwks(clients)
-    kid = uuid.uuid4().hex[:16]
-    private_key = Ed25519PrivateKey.generate()
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    kid, private_key, pem = new_key()
     jwks["keys"] = [*jwks["keys"], *jwks_of([(kid, private_key.public_key())])["keys"]][-keep:]
     not_before = (now + timedelta(seconds=activation_delay)).isoformat()
     signing["keys"] = [
