@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ecommerce.orders import service
 from ecommerce.orders.catalog_client import CatalogClient, CatalogUnavailable
+from ecommerce.orders.domain import Order
 from ecommerce.orders.placement import PlacementError
 from ecommerce.orders.schemas import OrderOut, OrderPage, PlaceOrderRequest, order_document
 from ecommerce.orders.store import OrderStore
@@ -102,9 +103,7 @@ async def get_order(request: web.Request) -> web.Response:
     order = await service.get_order(
         request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
     )
-    if order is None:
-        raise ProblemError(404, "Order not found")
-    return web.json_response(order_document(order))
+    return _shown(order)
 
 
 @routes.post("/orders/{order_id}/cancel")
@@ -123,9 +122,7 @@ async def cancel_order(request: web.Request) -> web.Response:
     order = await service.cancel_order(
         request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
     )
-    if order is None:
-        raise ProblemError(404, "Order not found")
-    return web.json_response(order_document(order))
+    return _shown(order)
 
 
 @routes.get("/orders")
@@ -158,6 +155,13 @@ async def list_orders(request: web.Request) -> web.Response:
             "next_cursor": next_cursor,
         }
     )
+
+
+def _shown(order: Order | None) -> web.Response:
+    """The order, or 404 when it is absent or not the caller's (the two look alike)."""
+    if order is None:
+        raise ProblemError(404, "Order not found")
+    return web.json_response(order_document(order))
 
 
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
