@@ -7,8 +7,9 @@ otherwise an embedded one started for the session by the same code as `ecommerce
 
 - `database_url`: a fresh database, created for the session and dropped after it.
 - `redis_url`: a Redis URL.
-- `aws_endpoint`: the AWS endpoint; sets `AWS_ENDPOINT_URL`, region and credentials in
-  `os.environ` for the session, so `AwsClients(...)` and child processes use it.
+- `aws_endpoint`: the AWS endpoint; sets `AWS_ENDPOINT_URL` (and, for the embedded emulators,
+  `AWS_ENDPOINT_URL_DYNAMODB`), region and credentials in `os.environ` for the session, so
+  `AwsClients(...)` and child processes use it.
 - `provisioned`: a unique `ECOMMERCE_PREFIX` for the session (set in `os.environ`) with every
   resource of `ecommerce.resources` created under it; yields the prefix.
 - `original_environ`: the environment as it was before any fixture changed it.
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from ecommerce.devstack.environment import aws_environment, aws_variables_to_drop
-from ecommerce.devstack.moto_server import start_moto
+from ecommerce.devstack.moto_server import Emulators, start_emulators
 from ecommerce.devstack.postgres import (
     database_dsn,
     drop_database,
@@ -112,23 +113,26 @@ async def aws_endpoint(
     tmp_path_factory: pytest.TempPathFactory, session_environ: pytest.MonkeyPatch
 ) -> AsyncIterator[str]:
     external = _external("AWS_ENDPOINT_URL")
-    server = None
+    emulators: Emulators | None = None
     if external is None:
-        server = await start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
-        endpoint = server.url
+        emulators = await start_emulators(tmp_path_factory.mktemp("moto"))
+        endpoint = emulators.main.url
     else:
         endpoint = external
     try:
-        for key in aws_variables_to_drop(embedded=server is not None):
+        for key in aws_variables_to_drop(embedded=emulators is not None):
             session_environ.delenv(key, raising=False)
         for key, value in aws_environment(
-            ORIGINAL_ENVIRON, endpoint, embedded=server is not None
+            ORIGINAL_ENVIRON,
+            endpoint,
+            embedded=emulators is not None,
+            dynamodb_endpoint=emulators.dynamodb.url if emulators is not None else None,
         ).items():
             session_environ.setenv(key, value)
         yield endpoint
     finally:
-        if server is not None:
-            await server.stop()
+        if emulators is not None:
+            await emulators.stop()
 
 
 @pytest.fixture(scope="session")

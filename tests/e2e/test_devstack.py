@@ -35,7 +35,14 @@ def test_stack_json_describes_every_process_and_endpoint(
 ) -> None:
     document = stack.read()
     assert set(document) == {"processes", "endpoints"}
-    assert set(document["endpoints"]) == {"edge", "gateway", "aws", "database", "redis"}
+    assert set(document["endpoints"]) == {
+        "edge",
+        "gateway",
+        "aws",
+        "dynamodb",
+        "database",
+        "redis",
+    }
     assert document["endpoints"]["edge"] == stack.edge
     names = [p["name"] for p in document["processes"]]
     assert len(names) == len(set(names))
@@ -45,6 +52,7 @@ def test_stack_json_describes_every_process_and_endpoint(
             ("postgres", "DATABASE_URL"),
             ("redis", "REDIS_URL"),
             ("moto", "AWS_ENDPOINT_URL"),
+            ("moto-dynamodb", "AWS_ENDPOINT_URL"),
         )
         if not stack_environ.get(variable)
     }

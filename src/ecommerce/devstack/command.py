@@ -30,7 +30,7 @@ from ecommerce.devstack.environment import (
     child_environment,
 )
 from ecommerce.devstack.jsonfile import write_json
-from ecommerce.devstack.moto_server import start_moto
+from ecommerce.devstack.moto_server import Emulators, start_emulators
 from ecommerce.devstack.owned import AlreadyRunning, OwnedProcesses, end_leftovers
 from ecommerce.devstack.ports import LOOPBACK, free_port
 from ecommerce.devstack.postgres import (
@@ -212,15 +212,23 @@ class DevStack:
                 gateway_url = f"http://{LOOPBACK}:{ports[spec.name]}"
         self._planned = {spec.service for spec in present if spec.service}
 
-        database_url, redis_url, aws_url, embedded_aws = await self._backing_services()
+        database_url, redis_url, aws_url, emulators = await self._backing_services()
+        embedded_aws = emulators is not None
+        dynamodb_url = emulators.dynamodb.url if emulators is not None else None
         extra_env = {}
         if self._xray is not None:
             extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
-        os.environ.update(aws_environment(self._base_env, aws_url, embedded=embedded_aws))
+        os.environ.update(
+            aws_environment(
+                self._base_env, aws_url, embedded=embedded_aws, dynamodb_endpoint=dynamodb_url
+            )
+        )
         assert self._edge is not None
-        self._endpoints = Endpoints(self._edge.url, gateway_url, aws_url, database_url, redis_url)
+        self._endpoints = Endpoints(
+            self._edge.url, gateway_url, aws_url, database_url, redis_url, dynamodb_url
+        )
 
         service_urls = {
             spec.service: f"http://{LOOPBACK}:{ports[spec.name]}"
@@ -266,8 +274,8 @@ class DevStack:
             "Ctrl-C stops everything)"
         )
 
-    async def _backing_services(self) -> tuple[str, str, str, bool]:
-        """(database url, redis url, aws endpoint, whether the AWS emulator is ours)."""
+    async def _backing_services(self) -> tuple[str, str, str, Emulators | None]:
+        """(database url, redis url, aws endpoint, the AWS emulators when they are ours)."""
         env = self._base_env
         database_url = env.get("DATABASE_URL", "").strip()
         redis_url = env.get("REDIS_URL", "").strip()
@@ -302,10 +310,8 @@ class DevStack:
                     )
                 )
             if not aws_url:
-                self.say("starting the AWS emulator (moto server)")
-                moto = group.create_task(
-                    self._embedded(start_moto(logs.log_file("moto"), owned=self._owned))
-                )
+                self.say("starting the AWS emulators (moto: DynamoDB; SNS, SQS, S3, Secrets)")
+                moto = group.create_task(self._emulators())
             if not env.get(DAEMON_ADDRESS_ENV, "").strip():
                 xray = group.create_task(
                     self._embedded(
@@ -321,11 +327,19 @@ class DevStack:
             database_url = database_dsn(server_url, DATABASE)
         if redis is not None:
             redis_url = redis.result().url
-        if moto is not None:
-            aws_url = moto.result().url
+        emulators = moto.result() if moto is not None else None
+        if emulators is not None:
+            aws_url = emulators.main.url
         if xray is not None:
             self._xray = xray.result()
-        return database_url, redis_url, aws_url, moto is not None
+        return database_url, redis_url, aws_url, emulators
+
+    async def _emulators(self) -> Emulators:
+        emulators = await start_emulators(self._state.logs, owned=self._owned)
+        for server in emulators.servers:
+            self._servers.append(server)
+            self.say(f"{server.name} ready on {server.url} (pid {server.pid})")
+        return emulators
 
     async def _embedded(self, starting: Coroutine[Any, Any, EmbeddedServer]) -> EmbeddedServer:
         server = await starting

@@ -23,21 +23,28 @@ class Endpoints:
     aws: str | None
     database: str
     redis: str
+    dynamodb: str | None = None
+    """The DynamoDB emulator, when it is not `aws` (the embedded stack runs it apart)."""
 
     def as_dict(self) -> dict[str, str | None]:
         return {
             "edge": self.edge,
             "gateway": self.gateway,
             "aws": self.aws,
+            "dynamodb": self.dynamodb or self.aws,
             "database": self.database,
             "redis": self.redis,
         }
 
 
 def aws_environment(
-    base: Mapping[str, str], endpoint: str | None, *, embedded: bool
+    base: Mapping[str, str],
+    endpoint: str | None,
+    *,
+    embedded: bool,
+    dynamodb_endpoint: str | None = None,
 ) -> dict[str, str]:
-    """The AWS_* variables for an endpoint.
+    """The AWS_* variables for an endpoint (and DynamoDB's own, when it is another).
 
     For the embedded emulator the credentials are forced to dummy ones and any profile or
     session token is dropped, so nothing can reach a real account. For an external endpoint
@@ -49,6 +56,8 @@ def aws_environment(
     env["AWS_DEFAULT_REGION"] = region
     if endpoint:
         env["AWS_ENDPOINT_URL"] = endpoint
+    if dynamodb_endpoint:
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
     if embedded:
         env.update(EMULATOR_CREDENTIALS)
     else:
@@ -80,7 +89,11 @@ def child_environment(
     env.update(extra or {})
     for key in aws_variables_to_drop(embedded=embedded_aws):
         env.pop(key, None)
-    env.update(aws_environment(base, endpoints.aws, embedded=embedded_aws))
+    env.update(
+        aws_environment(
+            base, endpoints.aws, embedded=embedded_aws, dynamodb_endpoint=endpoints.dynamodb
+        )
+    )
     env["DATABASE_URL"] = endpoints.database
     env["REDIS_URL"] = endpoints.redis
     if endpoints.gateway:

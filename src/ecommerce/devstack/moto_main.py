@@ -1,11 +1,16 @@
-"""The moto server the local stack runs, with DynamoDB's atomicity.
+"""The moto server the local stack runs, with DynamoDB's atomicity and two speed fixes.
 
 moto's server handles requests on many threads, and its DynamoDB backend does not lock: two
 concurrent conditional writes (`TransactWriteItems` with `stock >= :q`) can both pass their
 checks, which real DynamoDB never allows. This runs moto's own WSGI app with every DynamoDB
 request taken one at a time; everything else (SQS long polls included) stays concurrent.
+`moto_patches` removes two costs that grow with the data (see there).
 
-    python -m ecommerce.devstack.moto_main -H 127.0.0.1 -p 5000
+The local stack runs two of these: one for DynamoDB, one for SNS, SQS, S3 and Secrets Manager
+(which must share a process: moto delivers SNS and S3 notifications to SQS in memory), so that
+neither waits for the other's CPU time.
+
+    python -m ecommerce.devstack.moto_main -H 127.0.0.1 -p 5000 [--count-calls]
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+
+from ecommerce.devstack import moto_patches
+from ecommerce.devstack.emulator_calls import CallCounter
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -43,17 +51,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="moto server with serial DynamoDB requests")
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument(
+        "--count-calls",
+        action="store_true",
+        help="count requests by service and operation (GET /_emulator/calls)",
+    )
     args = parser.parse_args()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(
-        args.host,
-        args.port,
-        SerialDynamoDB(app),
-        threaded=True,
-        request_handler=MotoRequestHandler,
-    )
+    moto_patches.apply()
+    app: WsgiApp = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+    if args.count_calls:
+        app = CallCounter(app)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
-"""The AWS emulator: a moto server (SQS, SNS, DynamoDB, S3, Secrets Manager) as a child."""
+"""The AWS emulator: moto servers as children of the stack.
+
+Two of them (`start_emulators`): one for DynamoDB, one for SNS, SQS, S3 and Secrets Manager,
+reached through `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL`, the SDK's own variables. A
+saga step costs both DynamoDB and SQS work; in one process the two took turns on one core.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -12,16 +19,22 @@ from ecommerce.devstack.owned import OwnedProcesses
 from ecommerce.devstack.ports import LOOPBACK, free_port
 from ecommerce.devstack.servers import EmbeddedServer, start_server
 
+DYNAMODB_ENDPOINT_ENV = "AWS_ENDPOINT_URL_DYNAMODB"
+
 
 async def start_moto(
     log: Path,
     *,
     port: int | None = None,
     owned: OwnedProcesses | None = None,
+    name: str = "moto",
+    count_calls: bool = False,
 ) -> EmbeddedServer:
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
     argv = [sys.executable, "-m", "ecommerce.devstack.moto_main", "-H", LOOPBACK, "-p", str(port)]
+    if count_calls:
+        argv.append("--count-calls")
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT")}
     env["PYTHONUNBUFFERED"] = "1"
 
@@ -34,5 +47,46 @@ async def start_moto(
             return response.status == 200
 
     return await start_server(
-        "moto", argv, url=url, probe=probe, log=log, env=env, ready_within=60.0, owned=owned
+        name, argv, url=url, probe=probe, log=log, env=env, ready_within=60.0, owned=owned
     )
+
+
+@dataclass(frozen=True)
+class Emulators:
+    main: EmbeddedServer
+    """SNS, SQS, S3 and Secrets Manager: `AWS_ENDPOINT_URL`."""
+    dynamodb: EmbeddedServer
+    """DynamoDB: `AWS_ENDPOINT_URL_DYNAMODB`."""
+
+    @property
+    def servers(self) -> tuple[EmbeddedServer, EmbeddedServer]:
+        return self.main, self.dynamodb
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(server.stop() for server in self.servers))
+
+
+async def start_emulators(
+    log_dir: Path, *, owned: OwnedProcesses | None = None, count_calls: bool = False
+) -> Emulators:
+    """Both emulators, started side by side; if one fails, the other is stopped too."""
+    started = await asyncio.gather(
+        start_moto(log_dir / "moto.log", owned=owned, count_calls=count_calls),
+        start_moto(
+            log_dir / "moto-dynamodb.log",
+            owned=owned,
+            name="moto-dynamodb",
+            count_calls=count_calls,
+        ),
+        return_exceptions=True,
+    )
+    servers = [server for server in started if isinstance(server, EmbeddedServer)]
+    for failure in started:
+        if isinstance(failure, BaseException):
+            await asyncio.gather(*(server.stop() for server in servers))
+            if owned is not None:
+                for server in servers:
+                    await owned.remove(server.pid)
+            raise failure
+    main, dynamodb = servers
+    return Emulators(main, dynamodb)

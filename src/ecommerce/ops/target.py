@@ -20,6 +20,7 @@ from ecommerce.devstack.jsonfile import read_json
 from ecommerce.devstack.state import StateDir
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS")
+DROPPED_WITH_THE_STACK = ("AWS_ENDPOINT_URL_DYNAMODB",)
 
 
 class NoEndpoint(Exception):
@@ -75,12 +76,22 @@ def resolve_target(
     endpoints = stack.get("endpoints")
     aws = endpoints.get("aws") if isinstance(endpoints, dict) else None
     if isinstance(aws, str) and aws:
-        env = aws_environment(environ, aws, embedded=True)
+        dynamodb = endpoints.get("dynamodb") if isinstance(endpoints, dict) else None
+        env = aws_environment(
+            environ,
+            aws,
+            embedded=True,
+            dynamodb_endpoint=dynamodb if isinstance(dynamodb, str) and dynamodb else None,
+        )
         return AwsTarget(
             aws,
             f"dev stack, {state.stack_file}",
             env,
-            (*ENDPOINT_VARIABLES, *aws_variables_to_drop(embedded=True)),
+            (
+                *ENDPOINT_VARIABLES,
+                *DROPPED_WITH_THE_STACK,
+                *aws_variables_to_drop(embedded=True),
+            ),
         )
     raise NoEndpoint(
         "no AWS endpoint: set AWS_ENDPOINT_URL, pass --endpoint-url URL (or --aws for the "
