@@ -63,9 +63,9 @@ def apply() -> bool:
 
 
 def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
-    queue = self.get_queue(queue_name)
-    retain_until = int(queue.message_retention_period) + message.sent_timestamp / 1000  # type: ignore[attr-defined]
-    return bool(retain_until > unix_time())
+    queue: Any = self.get_queue(queue_name)
+    sent_ms: Any = message.sent_timestamp
+    return bool(int(queue.message_retention_period) + sent_ms / 1000 > unix_time())
 
 
 _ItemKey = tuple[str, Any, Any]
