@@ -30,11 +30,9 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +47,7 @@ from typing import Any, Literal, TextIO
 
 import structlog
 
+from bench.common import machine, say
 from ecommerce.devstack.environment import aws_environment, aws_variables_to_drop
 from ecommerce.devstack.moto_server import start_moto
 from ecommerce.devstack.servers import EmbeddedServer
@@ -548,31 +547,6 @@ def report(
     }
 
 
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    versions = {}
-    for package in ("aiobotocore", "botocore", "moto", "aiohttp"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[package] = metadata.version(package)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    return {
-        "load_average_1_5_15": [round(value, 2) for value in os.getloadavg()],
-        "cpus": os.cpu_count(),
-        "cpu_model": model,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "commit": commit or None,
-    }
-
-
 def render(result: dict[str, Any]) -> str:
     floor = result["floor"]
     rows: list[tuple[str, ...]] = [
@@ -645,10 +619,6 @@ def render(result: dict[str, Any]) -> str:
         + ", ".join(f"{n} {c:g}" for n, c in floor["calls_by_operation_per_run"].items())
     )
     return "\n".join(header + lines + footer)
-
-
-def say(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

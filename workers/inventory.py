@@ -10,11 +10,15 @@ from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
 
 async def main(runtime: WorkerRuntime) -> None:
+    settings = runtime.settings
     dynamodb = await runtime.clients.client("dynamodb")
     sns = await runtime.clients.client("sns")
-    inventory = Inventory(
-        ReservationStore(dynamodb), EventPublisher(sns, runtime.settings.topic_arn)
+    reservations = ReservationStore(
+        dynamodb, retention_seconds=settings.reservation_retention_seconds
     )
+    if settings.reservation_sweep_seconds > 0:
+        runtime.every(settings.reservation_sweep_seconds, reservations.sweep, "reservation_sweep")
+    inventory = Inventory(reservations, EventPublisher(sns, settings.topic_arn))
     handlers: dict[str, EventHandler] = {
         "OrderPlaced": inventory.on_order_placed,
         "OrderConfirmed": inventory.on_order_confirmed,

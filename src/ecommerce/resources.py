@@ -42,6 +42,8 @@ class Table:
     hash_key: str = "pk"
     range_key: str | None = None
     gsis: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    """Items expire at the epoch seconds this attribute holds (DynamoDB TTL)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,13 @@ class Resources:
     )
     tables: tuple[Table, ...] = (
         Table("users"),
-        # by-category serves GET /products?category= (reservation items have no category).
-        Table("products", gsis=(Index("by-category", "category", "pk"),)),
+        # by-category serves GET /products?category= (reservation items have no category);
+        # settled reservations expire (ecommerce.catalog.reservations).
+        Table(
+            "products",
+            gsis=(Index("by-category", "category", "pk"),),
+            ttl_attribute="expires_at",
+        ),
         Table("payments"),
     )
     buckets: tuple[str, ...] = ("product-images",)

@@ -3,7 +3,7 @@
 No terraform binary runs here, so the tests read the HCL itself. `Module` evaluates the small
 subset of expressions this repository's modules use to name and configure resources:
 literals, `${...}` templates, references (`var.x`, `local.x`, `each.key`, `each.value.x`,
-indexes `[...]`), `jsonencode({...})`, `toset([...])` and the filter form
+indexes `[...]`), `jsonencode({...})`, `toset([...])`, `compact([...])` and the filter form
 `{for k, v in X : k => v if length(v.f) > 0}`, and `dynamic` blocks. A reference to another
 resource's attribute stays symbolic, as the text `aws_sqs_queue.dlq["inventory"].arn`, so a
 test can follow it to that resource. Anything else raises `Unsupported`, naming the
@@ -106,7 +106,7 @@ _FILTER_FOR = re.compile(
     r"^\{for (?P<k>\w+), (?P<v>\w+) in (?P<src>[\w.\[\]\"-]+) : (?P=k) => (?P=v)"
     r" if length\((?P=v)\.(?P<field>\w+)\) > 0\}$"
 )
-_CALL = re.compile(r"^(?P<fn>jsonencode|toset)\((?P<arg>.*)\)$", re.DOTALL)
+_CALL = re.compile(r"^(?P<fn>jsonencode|toset|compact)\((?P<arg>.*)\)$", re.DOTALL)
 _REFERENCE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[[^\[\]]+\])*$")
 _SEGMENT = re.compile(r"\.?([A-Za-z_][\w-]*)|\[([^\[\]]+)\]")
 
@@ -273,6 +273,10 @@ class Module:
                 if not isinstance(argument, list):
                     raise Unsupported(f"toset of {argument!r}")
                 return sorted(set(argument))
+            if call.group("fn") == "compact":
+                if not isinstance(argument, list):
+                    raise Unsupported(f"compact of {argument!r}")
+                return [item for item in argument if item]
             return json.dumps(argument, sort_keys=True)
         loop = _FILTER_FOR.match(text)
         if loop:

@@ -51,6 +51,7 @@ def expected_resources() -> dict[str, Any]:
                     {"name": i.name, "hash_key": i.hash_key, "range_key": i.range_key}
                     for i in getattr(t, "gsis", ())
                 ],
+                "ttl_attribute": t.ttl_attribute,
             }
             for t in RESOURCES.tables
         },
@@ -183,6 +184,9 @@ def test_tables() -> None:
             }
             for i in getattr(table, "gsis", ())
         ], table.name
+        ttl = module.dynamic(body, "ttl", each)
+        expected_ttl = [{"attribute_name": table.ttl_attribute, "enabled": True}]
+        assert ttl == (expected_ttl if table.ttl_attribute else []), table.name
     # Every key attribute of the table and of its indexes is declared once, as a string.
     (attribute,) = [d["attribute"] for d in body["dynamic"] if "attribute" in d]
     for needed in ("each.value.hash_key", "each.value.range_key", "each.value.gsis"):

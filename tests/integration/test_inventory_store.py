@@ -17,6 +17,7 @@ from ecommerce.events import (
     OrderCancelled,
     OrderConfirmed,
     OrderPlaced,
+    PoisonMessage,
     new_event,
 )
 from ecommerce.resources import physical
@@ -143,4 +144,54 @@ async def test_a_deleted_product_cannot_be_reserved(dynamodb: Any) -> None:
     )
     result = await store.reserve(f"o-{uuid.uuid4().hex}", [Line(product, 1)])
     assert not result.reserved and result.short == (0,)
+    assert await store.stock(product) == 5
+
+
+async def reservation_items(dynamodb: Any, *order_ids: str) -> int:
+    found = 0
+    for order_id in order_ids:
+        item = await dynamodb.get_item(
+            TableName=physical("products"), Key={"pk": {"S": f"RESERVATION#{order_id}"}}
+        )
+        found += "Item" in item
+    return found
+
+
+async def test_settled_reservations_expire_and_the_sweep_removes_them(dynamodb: Any) -> None:
+    now = [1_000_000.0]
+    store = ReservationStore(dynamodb, retention_seconds=60, clock=lambda: now[0])
+    inventory = Inventory(store, RecordingPublisher())  # type: ignore[arg-type]
+    product = await add_product(dynamodb, 10)
+    held, committed, released = (str(uuid.uuid4()) for _ in range(3))
+    for order_id in (held, committed, released):
+        event, payload = placed(order_id, (product, 1))
+        await inventory.on_order_placed(event, payload)
+    await inventory.on_order_confirmed(event, OrderConfirmed(order_id=committed))
+    await inventory.on_order_cancelled(
+        event, OrderCancelled(order_id=released, reason="customer_cancelled")
+    )
+    rejected = str(uuid.uuid4())
+    await inventory.on_order_placed(*placed(rejected, (product, 100)))
+    assert await reservation_items(dynamodb, held, committed, released, rejected) == 4
+
+    now[0] += 59
+    await store.sweep()
+    assert await reservation_items(dynamodb, held, committed, released, rejected) == 4
+    now[0] += 2
+    await store.sweep()
+    # Only the one still holding stock is left: items stay bounded by the orders in flight.
+    assert await reservation_items(dynamodb, held, committed, released, rejected) == 1
+    assert (await store.get(held)) is not None
+    assert await store.stock(product) == 10 - 2  # held and committed keep their stock
+
+
+async def test_an_order_placed_older_than_the_retention_is_not_reserved_again(
+    dynamodb: Any,
+) -> None:
+    store = ReservationStore(dynamodb, retention_seconds=0)
+    inventory = Inventory(store, RecordingPublisher())  # type: ignore[arg-type]
+    product = await add_product(dynamodb, 5)
+    event, payload = placed(str(uuid.uuid4()), (product, 1))
+    with pytest.raises(PoisonMessage, match="older than the reservation retention"):
+        await inventory.on_order_placed(event, payload)
     assert await store.stock(product) == 5

@@ -137,6 +137,16 @@ async def test_tables_are_on_demand_with_a_string_hash_key(clients: AwsClients) 
         assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
 
 
+async def test_tables_with_a_ttl_attribute_expire_items_by_it(clients: AwsClients) -> None:
+    dynamodb = await clients.client("dynamodb")
+    expiring = [table for table in RESOURCES.tables if table.ttl_attribute]
+    assert expiring, "the products table's reservations expire"
+    for table in expiring:
+        ttl = await dynamodb.describe_time_to_live(TableName=physical(table.name))
+        assert ttl["TimeToLiveDescription"]["AttributeName"] == table.ttl_attribute
+        assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] in ("ENABLED", "ENABLING")
+
+
 async def test_buckets_exist(clients: AwsClients) -> None:
     s3 = await clients.client("s3")
     for bucket in RESOURCES.buckets:

@@ -1,9 +1,17 @@
 """The inventory worker's use cases: reserve on OrderPlaced, commit on OrderConfirmed, release
 on OrderCancelled. Each is idempotent: on redelivery it reads the reservation it recorded and
 publishes the same outcome again, under the same event id.
+
+Reservations that hold no stock, or whose order is confirmed, expire after a retention (see
+`ecommerce.catalog.reservations`). An OrderPlaced older than the retention may have been
+handled by a reservation since expired: with no reservation on record it is refused (dead-
+lettered with the reason) rather than reserved a second time. SQS keeps a message 14 days at
+most, and the retention is longer, so only a hand-made replay can meet this.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from ecommerce.catalog.inventory_domain import (
     HOLDS_STOCK,
@@ -19,6 +27,7 @@ from ecommerce.events import (
     OrderCancelled,
     OrderConfirmed,
     OrderPlaced,
+    PoisonMessage,
     follow_up,
 )
 from ecommerce.platform.faults import crash_point
@@ -38,6 +47,10 @@ class Inventory:
 
     async def on_order_placed(self, event: Envelope, placed: OrderPlaced) -> None:
         lines = lines_of(placed.items)
+        age = (datetime.now(UTC) - event.occurred_at).total_seconds()
+        if age > self._store.retention_seconds:
+            await self._replay_or_refuse(event, placed, age)
+            return
         result = await self._store.reserve(placed.order_id, lines)
         if result.reserved:
             log.info("stock_reserved", lines=len(lines))
@@ -53,6 +66,16 @@ class Inventory:
                 await self._rejected(event, placed.order_id, short)
                 return
         await self._publish_again(event, placed)
+
+    async def _replay_or_refuse(self, event: Envelope, placed: OrderPlaced, age: float) -> None:
+        if await self._store.get(placed.order_id) is not None:
+            await self._publish_again(event, placed)
+            return
+        raise PoisonMessage(
+            f"OrderPlaced is {age:.0f} s old, older than the reservation retention "
+            f"({self._store.retention_seconds} s), and no reservation is on record: it may "
+            "have been reserved and expired since, so it is not reserved again"
+        )
 
     async def _publish_again(self, event: Envelope, placed: OrderPlaced) -> None:
         reservation = await self._store.get(placed.order_id)
@@ -87,10 +110,10 @@ class Inventory:
         for _attempt in range(MAX_RACE_RETRIES):
             reservation = await self._store.get(cancelled.order_id)
             if reservation is None:
-                # Cancelled before it was reserved: leave a marker so a late OrderPlaced
-                # takes nothing.
+                # Cancelled before it was reserved (or after its reservation expired): leave a
+                # marker so a late OrderPlaced takes nothing.
                 if await self._store.record(cancelled.order_id, ReservationStatus.CANCELLED, ()):
-                    log.info("cancelled_before_reservation")
+                    log.info("no_reservation_to_release")  # not reserved yet, or expired
                     return
                 continue
             if reservation.status not in HOLDS_STOCK:

@@ -3,11 +3,20 @@
 Reservation items live beside the products as `pk = RESERVATION#<order_id>`. Taking stock
 uses a condition `stock >= :quantity` in the same transaction as the reservation's conditional
 put, so stock never goes below zero and an order reserves all of its lines or none.
+
+A reservation is also what makes a redelivered OrderPlaced harmless, so it cannot go at once;
+but it must not stay for ever either (one item per order, growing without end). Once it holds
+no stock or its order is confirmed, it gets `expires_at` = now + the retention, the products
+table's DynamoDB TTL attribute: AWS deletes it after that, and `sweep` does the same where
+there is no TTL (the local emulator). The retention is longer than any OrderPlaced can wait in
+SQS (14 days at most), and an OrderPlaced older than it is refused rather than reserved again
+(see `Inventory.on_order_placed`). A reservation still RESERVED never expires.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,13 +26,18 @@ from botocore.exceptions import ClientError
 from ecommerce.catalog.inventory_domain import Line, Reservation, ReservationStatus
 from ecommerce.resources import physical
 
+RESERVATION_PREFIX = "RESERVATION#"
+EXPIRES_AT = "expires_at"
+"""The products table's TTL attribute (epoch seconds), declared in `ecommerce.resources`."""
+DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600
+
 
 def product_key(product_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"PRODUCT#{product_id}"}}
 
 
 def reservation_key(order_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"RESERVATION#{order_id}"}}
+    return {"pk": {"S": f"{RESERVATION_PREFIX}{order_id}"}}
 
 
 @dataclass(frozen=True)
@@ -35,9 +49,24 @@ class ReserveResult:
 
 
 class ReservationStore:
-    def __init__(self, dynamodb: Any) -> None:
+    def __init__(
+        self,
+        dynamodb: Any,
+        *,
+        retention_seconds: int = DEFAULT_RETENTION_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._db = dynamodb
         self._table = physical("products")
+        self._retention = retention_seconds
+        self._clock = clock
+
+    @property
+    def retention_seconds(self) -> int:
+        return self._retention
+
+    def _expiry(self) -> str:
+        return str(int(self._clock()) + self._retention)
 
     async def get(self, order_id: str) -> Reservation | None:
         response = await self._db.get_item(
@@ -89,11 +118,13 @@ class ReservationStore:
         lines: Sequence[Line],
         rejected: Sequence[str] = (),
     ) -> bool:
-        """Record a reservation that holds no stock (REJECTED, CANCELLED); False if one exists."""
+        """Record a reservation that holds no stock (REJECTED, CANCELLED); False if one exists.
+
+        It expires after the retention, like every reservation that holds no stock."""
+        put = self._put(order_id, status, lines, condition_absent=True, rejected=rejected)
+        put["Item"][EXPIRES_AT] = {"N": self._expiry()}
         try:
-            await self._db.put_item(
-                **self._put(order_id, status, lines, condition_absent=True, rejected=rejected)
-            )
+            await self._db.put_item(**put)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -101,7 +132,7 @@ class ReservationStore:
         return True
 
     async def move(self, order_id: str, frm: ReservationStatus, to: ReservationStatus) -> bool:
-        """Change status without touching stock; False if it was not in `frm`."""
+        """Change status without touching stock (the expiry starts); False if not in `frm`."""
         try:
             await self._db.update_item(**self._status_update(order_id, frm, to))
         except ClientError as error:
@@ -180,18 +211,52 @@ class ReservationStore:
     def _status_update(
         self, order_id: str, frm: ReservationStatus, to: ReservationStatus
     ) -> dict[str, Any]:
+        """Every move leaves RESERVED for a status that expires (COMMITTED, RELEASED)."""
         return {
             "TableName": self._table,
             "Key": reservation_key(order_id),
-            "UpdateExpression": "SET #s = :to, updated_at = :now",
+            "UpdateExpression": f"SET #s = :to, updated_at = :now, {EXPIRES_AT} = :expires",
             "ConditionExpression": "#s = :from",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
                 ":to": {"S": to.value},
                 ":from": {"S": frm.value},
                 ":now": {"S": datetime.now(UTC).isoformat()},
+                ":expires": {"N": self._expiry()},
             },
         }
+
+    async def sweep(self) -> int:
+        """Delete the reservations whose expiry has passed; how many. What DynamoDB's TTL does
+        on AWS, for an emulator without it. Each one is deleted only if still expired."""
+        now = str(int(self._clock()))
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk",
+            "FilterExpression": f"begins_with(pk, :prefix) AND {EXPIRES_AT} < :now",
+            "ExpressionAttributeValues": {
+                ":prefix": {"S": RESERVATION_PREFIX},
+                ":now": {"N": now},
+            },
+        }
+        deleted = 0
+        while True:
+            response = await self._db.scan(**request)
+            for item in response["Items"]:
+                try:
+                    await self._db.delete_item(
+                        TableName=self._table,
+                        Key={"pk": item["pk"]},
+                        ConditionExpression=f"{EXPIRES_AT} < :now",
+                        ExpressionAttributeValues={":now": {"N": now}},
+                    )
+                    deleted += 1
+                except ClientError as error:
+                    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                        raise
+            if "LastEvaluatedKey" not in response:
+                return deleted
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def _cancellation_codes(error: ClientError) -> list[str] | None:

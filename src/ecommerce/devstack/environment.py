@@ -12,6 +12,7 @@ DEFAULT_REGION = "us-east-1"
 WORKER_GRACE_SECONDS = 5
 """How long a worker drains on SIGTERM in dev; the supervisor SIGKILLs after STOP_TIMEOUT."""
 STOP_TIMEOUT = 10.0
+RESERVATION_SWEEP_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,6 @@ def child_environment(
     env["PYTHONUNBUFFERED"] = "1"
     # Within the supervisor's stop timeout, unless chosen otherwise.
     env.setdefault("WORKER_GRACE_SECONDS", str(WORKER_GRACE_SECONDS))
+    # The emulator has no DynamoDB TTL: the inventory worker deletes expired reservations.
+    env.setdefault("RESERVATION_SWEEP_SECONDS", str(RESERVATION_SWEEP_SECONDS))
     return env

@@ -212,6 +212,13 @@ async def _provision_table(dynamodb: Any, table: Table, say: Progress) -> None:
                 GlobalSecondaryIndexUpdates=[{"Create": _index(index)}],
             )
             await waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    if table.ttl_attribute:
+        ttl = await dynamodb.describe_time_to_live(TableName=name)
+        if ttl["TimeToLiveDescription"].get("AttributeName") != table.ttl_attribute:
+            await dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": table.ttl_attribute, "Enabled": True},
+            )
     key = " + ".join(filter(None, (table.hash_key, table.range_key)))
     say(f"table    {name} (key {key}{''.join(f', index {i.name}' for i in table.gsis)}, on demand)")
 

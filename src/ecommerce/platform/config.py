@@ -44,6 +44,11 @@ class Settings:
     worker_grace_seconds: float
     handler_timeout_seconds: float
     access_token_ttl_seconds: int
+    reservation_retention_seconds: int = 30 * 24 * 3600
+    """How long a settled reservation is kept (the products table's TTL)."""
+    reservation_sweep_seconds: float = 0.0
+    """How often the inventory worker deletes expired reservations itself (0: never; AWS's TTL
+    does it, the local emulator has none)."""
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -66,4 +71,6 @@ class Settings:
             worker_grace_seconds=_env_float("WORKER_GRACE_SECONDS", 20.0),
             handler_timeout_seconds=_env_float("HANDLER_TIMEOUT_SECONDS", 25.0),
             access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
+            reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
+            reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
         )

@@ -73,8 +73,10 @@ data "aws_iam_policy_document" "inventory_worker" {
     resources = [var.topic_arn]
   }
   statement {
-    sid       = "ReserveStock"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    sid = "ReserveStock"
+    # Scan and DeleteItem: the sweep of expired reservations, where the table has no TTL (the
+    # local emulator; RESERVATION_SWEEP_SECONDS, off on AWS).
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan", "dynamodb:DeleteItem"]
     resources = [var.table_arns["products"]]
   }
 }

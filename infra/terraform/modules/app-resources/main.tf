@@ -33,15 +33,18 @@ locals {
   }
 
   # gsis: global secondary indexes, string keys, every attribute projected.
+  # ttl_attribute: items expire at the epoch seconds it holds (DynamoDB TTL), or null.
   tables = {
-    users = { hash_key = "pk", range_key = null, gsis = [] }
+    users = { hash_key = "pk", range_key = null, gsis = [], ttl_attribute = null }
     products = {
       hash_key  = "pk"
       range_key = null
       # by-category serves GET /products?category= (reservation items have no category).
       gsis = [{ name = "by-category", hash_key = "category", range_key = "pk" }]
+      # Settled reservations expire (ecommerce.catalog.reservations).
+      ttl_attribute = "expires_at"
     }
-    payments = { hash_key = "pk", range_key = null, gsis = [] }
+    payments = { hash_key = "pk", range_key = null, gsis = [], ttl_attribute = null }
   }
 
   buckets = ["product-images"]

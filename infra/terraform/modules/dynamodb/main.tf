@@ -1,5 +1,5 @@
-# One on-demand table per logical table, with its global secondary indexes, point-in-time
-# recovery and encryption at rest.
+# One on-demand table per logical table, with its global secondary indexes, its TTL attribute
+# if it has one, point-in-time recovery and encryption at rest.
 
 resource "aws_dynamodb_table" "table" {
   #checkov:skip=CKV_AWS_119:AWS managed key (aws/dynamodb) on purpose: a customer managed key would add kms:Decrypt/GenerateDataKey to every service role, outside the declared least-privilege actions (infra/iam/permissions.json).
@@ -29,6 +29,14 @@ resource "aws_dynamodb_table" "table" {
       hash_key        = global_secondary_index.value.hash_key
       range_key       = global_secondary_index.value.range_key
       projection_type = "ALL"
+    }
+  }
+
+  dynamic "ttl" {
+    for_each = compact([each.value.ttl_attribute])
+    content {
+      attribute_name = ttl.value
+      enabled        = true
     }
   }
 

@@ -4,7 +4,7 @@ variable "prefix" {
 }
 
 variable "tables" {
-  description = "Logical table name => key schema and global secondary indexes (app-resources)."
+  description = "Logical table name => key schema, global secondary indexes and TTL attribute (app-resources)."
   type = map(object({
     hash_key  = string
     range_key = optional(string)
@@ -13,6 +13,7 @@ variable "tables" {
       hash_key  = string
       range_key = optional(string)
     })), [])
+    ttl_attribute = optional(string)
   }))
 }
 

@@ -7,6 +7,7 @@ SIGTERM and SIGINT into a graceful stop, closes everything and exits 0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,24 @@ class WorkerRuntime:
     resources: AsyncExitStack
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     consumers: list[Consumer] = field(default_factory=list)
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+        """Run `job` every `seconds` until the worker stops; a failure is logged, not fatal."""
+
+        async def repeat() -> None:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+                    return
+                try:
+                    outcome = await job()
+                except Exception as error:
+                    log.warning(f"{name}_failed", error=repr(error))
+                else:
+                    log.info(name, outcome=outcome)
+
+        self.background.append(asyncio.create_task(repeat(), name=name))
 
     def options(self) -> ConsumerOptions:
         return ConsumerOptions(
@@ -94,7 +113,12 @@ async def _run(service: str, main: WorkerMain) -> None:
             loop.add_signal_handler(sig, _request_stop, runtime, sig)
         await _serve_health(runtime, stack)
         log.info("worker_started")
-        await main(runtime)
+        try:
+            await main(runtime)
+        finally:
+            for task in runtime.background:
+                task.cancel()
+            await asyncio.gather(*runtime.background, return_exceptions=True)
     log.info("worker_stopped")
 
 
