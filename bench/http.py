@@ -33,6 +33,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import profile
 from bench.common import load_average, machine, now_iso, say, write_result
 from bench.stack import LocalStack, ProcessSample, cpu_delta, cpu_seconds, http_json
 from ecommerce.devstack.ports import free_port
@@ -43,6 +44,8 @@ CUSTOMERS = 20
 TARGET_DIRECT_RATIO = 0.5
 TARGET_RUNNING_RATIO = 0.4
 TARGET_P99_OVER_P50 = 3.0
+PROFILED = {"direct": ["orders"], "edge": ["edge", "ecommerce-dev"]}
+"""With --profile: the processes py-spy records in the first saga-idle run of each target."""
 SHOWN_PROCESSES = ("orders", "edge", "ecommerce-dev", "postgres", "floor", "loadgen")
 
 
@@ -138,15 +141,29 @@ def measure(
     tokens_file: Path,
     products: list[str],
     args: argparse.Namespace,
+    profiled: Sequence[str] = (),
 ) -> dict[str, Any]:
     def sample() -> ProcessSample:
         found = stack.sample()
         found.cpu["floor"] = cpu_seconds(floor.pid)
         return found
 
+    recorders = []
+    pids = stack.pids()
+    for name in profiled:
+        if name in pids and args.profile is not None:
+            raw = args.profile / f"http-{name}.txt"
+            recorder = profile.start(pids[name], max(1.0, args.duration - 1), raw)
+            if recorder is not None:
+                recorders.append((name, raw, recorder))
     before = sample()
     result, loadgen_cpu = drive(url, tokens_file, products, args.connections, args.duration)
     spent = cpu_delta(before, sample())
+    if recorders:
+        result["profiles"] = {}
+        for name, raw, recorder in recorders:
+            recorder.wait(timeout=60)
+            result["profiles"][name] = profile.summarize(raw)
     spent["loadgen"] = round(loadgen_cpu, 3)
     ok = max(1, result["ok"])
     result["cpu_ms_per_order"] = {
@@ -169,7 +186,8 @@ def run_phase(
     for run in range(1, args.runs + 1):
         order = TARGETS if run % 2 else tuple(reversed(TARGETS))
         for target in order:
-            result = measure(stack, floor, urls[target], tokens_file, products, args)
+            profiled = PROFILED.get(target, []) if run == 1 and phase == "saga idle" else []
+            result = measure(stack, floor, urls[target], tokens_file, products, args, profiled)
             found[target].append(result)
             say(
                 f"  {phase:<12} run {run} {target:<7} {result['ok_per_second']:8.0f} orders/s  "
@@ -282,6 +300,12 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_at_start": started_load,
         "phases": phases,
         "targets": verdicts(phases),
+        "profiles": {
+            f"{target} ({name})": run["profiles"][name]
+            for target, runs in raw["saga_idle"].items()
+            for run in runs[:1]
+            for name in run.get("profiles", {})
+        },
         "runs": raw,
     }
 
@@ -329,11 +353,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="runs of each target (3)")
     parser.add_argument("--connections", type=int, default=32, help="connections (32)")
     parser.add_argument("--quick", action="store_true", help="5 s x 1 run")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="py-spy the orders service and the edge in the first saga-idle run (needs py-spy)",
+    )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.runs = 5.0, 1
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     return args
 
 

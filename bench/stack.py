@@ -3,8 +3,8 @@
 `LocalStack` boots the stack the way a user does (`python -m ecommerce.cli dev --quiet`), in a
 temporary state directory, waits for the edge to report every service ready, and stops it
 (SIGINT) at the end. CPU time and resident memory are read from `/proc` for every process the
-stack lists in `stack.json`, each with its whole process group (PostgreSQL's backends count
-toward `postgres`).
+stack lists in `stack.json`, each with its descendants (PostgreSQL's backends count toward
+`postgres`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from ecommerce.devstack.ports import free_port
-from ecommerce.devstack.process_groups import group_members
 
 REPO = Path(__file__).resolve().parent.parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -57,14 +56,37 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU of every live process of the group, plus what its leader reaped."""
-    members = group_members(pgid) or [pgid]
-    return sum(cpu_seconds(pid, with_reaped=pid == pgid) for pid in members)
+def children_by_parent() -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found.setdefault(int(fields[1]), []).append(int(entry.name))
+    return found
 
 
-def group_rss_bytes(pgid: int) -> int:
-    return sum(rss_bytes(pid) for pid in group_members(pgid) or [pgid])
+def tree(pid: int, children: dict[int, list[int]]) -> list[int]:
+    """The process and all its descendants (PostgreSQL's backends leave its process group, so
+    the tree, not the group, is what belongs to a server)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(children.get(current, []))
+    return found
+
+
+def tree_cpu_seconds(pid: int, children: dict[int, list[int]]) -> float:
+    """CPU of the process and its live descendants, plus what they reaped."""
+    return sum(cpu_seconds(member, with_reaped=True) for member in tree(pid, children))
+
+
+def tree_rss_bytes(pid: int, children: dict[int, list[int]]) -> int:
+    return sum(rss_bytes(member) for member in tree(pid, children))
 
 
 @dataclass
@@ -196,11 +218,12 @@ class LocalStack:
         raise KeyError(name)
 
     def sample(self) -> ProcessSample:
-        """CPU seconds and resident bytes of every process group of the stack."""
+        """CPU seconds and resident bytes of every process of the stack with its descendants."""
         pids = self.pids()
-        cpu = {name: group_cpu_seconds(pid) for name, pid in pids.items()}
-        rss = {name: group_rss_bytes(pid) for name, pid in pids.items()}
-        if self.process is not None:  # the supervisor alone, not the groups it leads
+        children = children_by_parent()
+        cpu = {name: tree_cpu_seconds(pid, children) for name, pid in pids.items()}
+        rss = {name: tree_rss_bytes(pid, children) for name, pid in pids.items()}
+        if self.process is not None:  # the supervisor alone, not the processes it started
             cpu["ecommerce-dev"] = cpu_seconds(self.process.pid)
             rss["ecommerce-dev"] = rss_bytes(self.process.pid)
         return ProcessSample(cpu, rss)

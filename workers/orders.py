@@ -1,25 +1,43 @@
-"""The orders worker: applies saga events to orders. `python -m workers.orders`."""
+"""The orders worker: applies saga events to orders, and keeps the read model of the catalog's
+prices current. `python -m workers.orders`."""
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
 
+import aiohttp
 import asyncpg
 
+from ecommerce.orders.price_feed import PriceFeed
+from ecommerce.orders.prices import PriceStore
 from ecommerce.orders.service import apply_event
 from ecommerce.orders.store import OrderStore
-from ecommerce.platform.messaging.dispatch import EventDispatcher
+from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
-EVENTS = ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed")
+SAGA_EVENTS = ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed")
+RESYNC_RETRY_SECONDS = 5.0
 
 
 async def main(runtime: WorkerRuntime) -> None:
-    pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=10)
+    settings = runtime.settings
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
     try:
-        handle = partial(apply_event, OrderStore(pool))
-        await runtime.consume("orders", EventDispatcher(dict.fromkeys(EVENTS, handle)))
+        async with aiohttp.ClientSession() as session:
+            feed = PriceFeed(PriceStore(pool), session, settings.catalog_url)
+            runtime.every(
+                settings.price_resync_seconds,
+                feed.resync,
+                "price_resync",
+                first_after=0.0,
+                retry_after=RESYNC_RETRY_SECONDS,
+            )
+            handlers: dict[str, EventHandler] = dict.fromkeys(
+                SAGA_EVENTS, partial(apply_event, OrderStore(pool))
+            )
+            handlers["ProductChanged"] = feed.on_product_changed
+            await runtime.consume("orders", EventDispatcher(handlers))
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
 

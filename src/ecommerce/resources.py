@@ -70,7 +70,13 @@ class Resources:
             Queue("inventory", ("OrderPlaced", "OrderConfirmed", "OrderCancelled")),
             Queue(
                 "orders",
-                ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed"),
+                (
+                    "InventoryReserved",
+                    "InventoryRejected",
+                    "PaymentSucceeded",
+                    "PaymentFailed",
+                    "ProductChanged",
+                ),
             ),
             Queue("payments", ("InventoryReserved", "OrderCancelled"), visibility_timeout=60),
             Queue("images", (), visibility_timeout=120),

@@ -242,7 +242,7 @@ async def test_readyz_reports_each_routed_service(
     edge: EdgeServer, routes: Routes, http: aiohttp.ClientSession
 ) -> None:
     async with http.get(f"{edge.url}/readyz") as response:
-        # The echo upstream answers /healthz with 201: up but not healthy.
+        # The echo upstream answers /readyz with 201: up but not ready.
         states = (await response.json())["services"]
         assert response.status == 503
     assert states["cart"] == "absent"

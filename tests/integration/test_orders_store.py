@@ -1,5 +1,6 @@
 """The orders store and use cases against a real PostgreSQL."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -11,9 +12,10 @@ from ecommerce.events import Money, OrderConfirmed, PaymentSucceeded, new_event
 from ecommerce.orders import service
 from ecommerce.orders.domain import Status
 from ecommerce.orders.migrations import apply_migrations
-from ecommerce.orders.placement import RequestedLine, price_order
+from ecommerce.orders.placement import PlacementError, RequestedLine, price_order
+from ecommerce.orders.prices import PriceBook, PriceChange, PriceStore
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
-from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
+from ecommerce.orders.store import OrderStore, outgoing
 
 pytestmark = pytest.mark.integration
 
@@ -64,14 +66,33 @@ async def test_place_writes_order_key_and_outbox_together(pool: asyncpg.Pool) ->
     assert body == event.model_dump_json()
 
 
-async def test_same_key_twice_is_refused_and_nothing_written(pool: asyncpg.Pool) -> None:
+async def test_same_key_twice_gives_the_first_and_writes_nothing(pool: asyncpg.Pool) -> None:
     store = OrderStore(pool)
     customer = f"c-{uuid.uuid4()}"
     first, second = new_order(customer), new_order(customer)
-    await store.place(first, key="k", fingerprint="f", response={}, events=[])
-    with pytest.raises(DuplicateKey):
-        await store.place(second, key="k", fingerprint="f", response={}, events=[])
+    event = new_event(OrderConfirmed(order_id=second.id), producer="t", correlation_id=second.id)
+    assert await store.place(first, key="k", fingerprint="f1", response={"n": 1}, events=[]) is None
+    stored = await store.place(
+        second, key="k", fingerprint="f2", response={"n": 2}, events=outgoing([event], None)
+    )
+    assert stored is not None
+    assert (stored.order_id, stored.fingerprint, stored.response) == (first.id, "f1", {"n": 1})
     assert await store.get(second.id) is None
+    assert (
+        await pool.fetchval("SELECT count(*) FROM outbox WHERE id = $1", uuid.UUID(event.id)) == 0
+    )
+
+
+async def test_concurrent_placements_under_one_key_write_one_order(pool: asyncpg.Pool) -> None:
+    store = OrderStore(pool)
+    customer = f"c-{uuid.uuid4()}"
+    orders = [new_order(customer) for _ in range(8)]
+    results = await asyncio.gather(
+        *(store.place(o, key="race", fingerprint="f", response={}, events=[]) for o in orders)
+    )
+    assert sum(result is None for result in results) == 1
+    written = await pool.fetchval("SELECT count(*) FROM orders WHERE customer_id = $1", customer)
+    assert written == 1
 
 
 async def test_list_pages_newest_first_with_cursor(pool: asyncpg.Pool) -> None:
@@ -122,24 +143,53 @@ async def test_a_saga_event_applies_once_however_often_delivered(pool: asyncpg.P
     assert confirmations == 1
 
 
-async def test_place_order_replays_and_refuses_a_changed_body(pool: asyncpg.Pool) -> None:
-    class Prices:
-        async def prices(self, ids):  # type: ignore[no-untyped-def]
-            return {i: Money(amount=100, currency="USD") for i in ids}
+async def price_book(pool: asyncpg.Pool, prices: dict[str, Money]) -> PriceBook:
+    """A book over the read model holding `prices` (added to whatever the session put there)."""
+    store = PriceStore(pool)
+    await store.apply(PriceChange(pid, price, datetime.now(UTC)) for pid, price in prices.items())
+    book = PriceBook(store)
+    await book.refresh()
+    return book
 
+
+async def test_place_order_replays_and_refuses_a_changed_body(pool: asyncpg.Pool) -> None:
+    product = f"p-{uuid.uuid4().hex[:8]}"
+    prices = await price_book(pool, {product: Money(amount=100, currency="USD")})
     store = OrderStore(pool)
     customer = f"c-{uuid.uuid4()}"
     body = PlaceOrderRequest.model_validate(
-        {"items": [{"product_id": "p-001", "quantity": 1}], "payment_token": "tok_visa"}
+        {"items": [{"product_id": product, "quantity": 2}], "payment_token": "tok_visa"}
     )
     kwargs = {"customer_id": customer, "key": "same", "trace_header": None}
-    first = await service.place_order(store, Prices(), request=body, **kwargs)  # type: ignore[arg-type]
-    again = await service.place_order(store, Prices(), request=body, **kwargs)  # type: ignore[arg-type]
+    first = await service.place_order(store, prices, request=body, **kwargs)  # type: ignore[arg-type]
+    again = await service.place_order(store, prices, request=body, **kwargs)  # type: ignore[arg-type]
     assert not first.replayed and again.replayed
     assert again.response == first.response
+    assert first.response["total"] == {"amount": 200, "currency": "USD"}
     changed = body.model_copy(update={"payment_token": "tok_chargeDeclined"})
     with pytest.raises(service.KeyReused):
-        await service.place_order(store, Prices(), request=changed, **kwargs)  # type: ignore[arg-type]
+        await service.place_order(store, prices, request=changed, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_an_unknown_product_is_refused_but_an_earlier_order_still_replays(
+    pool: asyncpg.Pool,
+) -> None:
+    product = f"p-{uuid.uuid4().hex[:8]}"
+    store = OrderStore(pool)
+    customer = f"c-{uuid.uuid4()}"
+    body = PlaceOrderRequest.model_validate(
+        {"items": [{"product_id": product, "quantity": 1}], "payment_token": "tok_visa"}
+    )
+    kwargs = {"customer_id": customer, "trace_header": None}
+    empty = await price_book(pool, {})
+    with pytest.raises(PlacementError, match=f"no product {product}"):
+        await service.place_order(store, empty, request=body, key="k1", **kwargs)  # type: ignore[arg-type]
+    listed = await price_book(pool, {product: Money(amount=5, currency="USD")})
+    first = await service.place_order(store, listed, request=body, key="k2", **kwargs)  # type: ignore[arg-type]
+    await PriceStore(pool).apply([PriceChange(product, None, datetime.now(UTC))])
+    await listed.refresh()
+    replayed = await service.place_order(store, listed, request=body, key="k2", **kwargs)  # type: ignore[arg-type]
+    assert replayed.replayed and replayed.response == first.response
 
 
 async def test_cancel_is_once_for_the_owner_or_an_admin(pool: asyncpg.Pool) -> None:

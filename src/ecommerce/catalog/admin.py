@@ -1,7 +1,8 @@
 """Use cases of the admin routes: create, change, delete, set stock, ask for an image upload.
 
 Authorization is the API's job; these assume an admin. Every product write calls `changed`
-(the categories cache listens).
+(the categories cache listens), and every create, change and delete is told to `events`
+(`ProductChanged`, which the orders service keeps its prices from).
 """
 
 from __future__ import annotations
@@ -44,6 +45,20 @@ class AdminRepository(Protocol):
     ) -> Product | StockConflict | None: ...
 
 
+class ProductEventSink(Protocol):
+    async def changed(self, product: Product) -> None: ...
+
+    async def deleted(self, product_id: str, at: str) -> None: ...
+
+
+class _NoEvents:
+    async def changed(self, product: Product) -> None:
+        return None
+
+    async def deleted(self, product_id: str, at: str) -> None:
+        return None
+
+
 class UploadSigner(Protocol):
     async def presigned_upload(self, key: str, content_type: str | None) -> PresignedUpload: ...
 
@@ -71,11 +86,13 @@ class CatalogAdmin:
         *,
         changed: Callable[[], None] = lambda: None,
         clock: Callable[[], str] = utc_now,
+        events: ProductEventSink | None = None,
     ) -> None:
         self._store = store
         self._signer = signer
         self._changed = changed
         self._clock = clock
+        self._events = events or _NoEvents()
 
     async def product(self, product_id: str) -> Product | None:
         return await self._store.get(product_id) if is_product_id(product_id) else None
@@ -97,6 +114,7 @@ class CatalogAdmin:
             )
             if await self._store.add_if_absent(product):
                 self._changed()
+                await self._events.changed(product)
                 return product
         raise RuntimeError("could not find a free product id")  # 128 random bits: never
 
@@ -108,12 +126,15 @@ class CatalogAdmin:
         product = await self._store.update(product_id, changes, self._clock())
         if product is not None:
             self._changed()
+            await self._events.changed(product)
         return product
 
     async def delete(self, product_id: str) -> bool:
-        deleted = is_product_id(product_id) and await self._store.delete(product_id, self._clock())
+        now = self._clock()
+        deleted = is_product_id(product_id) and await self._store.delete(product_id, now)
         if deleted:
             self._changed()
+            await self._events.deleted(product_id, now)
         return deleted
 
     async def set_stock(

@@ -14,6 +14,7 @@ from ecommerce.catalog.categories import CategoryCounts
 from ecommerce.catalog.cursor import InvalidCursor
 from ecommerce.catalog.domain import InvalidCategory
 from ecommerce.catalog.media import ImageBucket, presigning_s3
+from ecommerce.catalog.product_events import ProductEvents
 from ecommerce.catalog.schemas import (
     CategoriesOut,
     CategoryOut,
@@ -28,6 +29,7 @@ from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import query_int
+from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.resources import physical
 
 CATALOG = web.AppKey("catalog", CatalogService)
@@ -104,7 +106,10 @@ async def _wire(app: web.Application) -> AsyncIterator[None]:
         app[CATALOG] = CatalogService(store)
         app[CATEGORIES] = categories
         app[MEDIA] = media
-        app[ADMIN] = CatalogAdmin(store, media, changed=categories.invalidate)
+        events = ProductEvents(
+            EventPublisher(await app[AWS].client("sns"), app[SETTINGS].topic_arn)
+        )
+        app[ADMIN] = CatalogAdmin(store, media, changed=categories.invalidate, events=events)
         app[READINESS]["products_table"] = store.ping
         yield
 

@@ -1,9 +1,10 @@
 """`ecommerce dev`: the whole system on one machine, with one command.
 
-Order of start: the edge (so the port is claimed and answers at once), the embedded servers
-(PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS_URL or AWS_ENDPOINT_URL names a
-real one), the gateway simulator, provisioning and migrations, the demo data, then every handler
-and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C kills at once.
+Order of start: the edge (its own process, so the port is claimed and answers at once), the
+embedded servers (PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS_URL or
+AWS_ENDPOINT_URL names a real one), the gateway simulator, provisioning and migrations, the demo
+data, then every handler and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C
+kills at once.
 """
 
 from __future__ import annotations
@@ -11,17 +12,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
+import socket
+import sys
 import traceback
 from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from ecommerce.devstack import bootstrap
 from ecommerce.devstack.console import Console, route_structlog
-from ecommerce.devstack.edge import EdgeServer, start_edge
+from ecommerce.devstack.edge_main import UPSTREAMS_ENV
 from ecommerce.devstack.environment import (
     STOP_TIMEOUT,
     Endpoints,
@@ -44,10 +50,10 @@ from ecommerce.devstack.process_groups import group_alive, kill_group, signal_gr
 from ecommerce.devstack.processes import PROCESSES, Kind, runnable
 from ecommerce.devstack.provision import provision
 from ecommerce.devstack.redis_server import start_redis
-from ecommerce.devstack.servers import EmbeddedServer
+from ecommerce.devstack.servers import EmbeddedServer, start_server
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
-from ecommerce.devstack.supervisor import Supervisor, Upstream, wait_until_answering
+from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
 
@@ -102,9 +108,8 @@ class DevStack:
         self._base_env = dict(os.environ)
         self._owned = OwnedProcesses(state.owned_file)
         self._servers: list[EmbeddedServer] = []
-        self._edge: EdgeServer | None = None
+        self._edge: EmbeddedServer | None = None
         self._supervisor: Supervisor | None = None
-        self._planned: set[str] = set()
         self._endpoints: Endpoints | None = None
         self._xray: EmbeddedServer | None = None
         self._stack_lock = asyncio.Lock()
@@ -190,15 +195,6 @@ class DevStack:
         loop = asyncio.get_running_loop()
         began = loop.time()
         self.say(f"state in {self._state.root}")
-        try:
-            self._edge = await start_edge(self._resolve, LOOPBACK, self._options.edge_port)
-        except OSError as error:
-            raise StartupFailed(
-                f"the edge cannot listen on {LOOPBACK}:{self._options.edge_port} ({error}); "
-                f"choose another port with --port or ${EDGE_PORT_ENV}"
-            ) from error
-        self.say(f"edge listening on {self._edge.url} (answers 503 until the services are up)")
-
         present, missing = await asyncio.to_thread(runnable, PROCESSES)
         for spec in missing:
             self.say(f"skipping {spec.name}: module {spec.module} does not exist yet")
@@ -210,7 +206,13 @@ class DevStack:
         for spec in present:
             if spec.kind is Kind.GATEWAY:
                 gateway_url = f"http://{LOOPBACK}:{ports[spec.name]}"
-        self._planned = {spec.service for spec in present if spec.service}
+        service_urls = {
+            spec.service: f"http://{LOOPBACK}:{ports[spec.name]}"
+            for spec in present
+            if spec.service
+        }
+        self._edge = await self._start_edge(service_urls)
+        self.say(f"edge listening on {self._edge.url} (answers 503 until the services are up)")
 
         database_url, redis_url, aws_url, emulators = await self._backing_services()
         embedded_aws = emulators is not None
@@ -230,11 +232,6 @@ class DevStack:
             self._edge.url, gateway_url, aws_url, database_url, redis_url, dynamodb_url
         )
 
-        service_urls = {
-            spec.service: f"http://{LOOPBACK}:{ports[spec.name]}"
-            for spec in present
-            if spec.service
-        }
         self._supervisor = Supervisor(
             self._console, owned=self._owned, on_change=self._write_stack, cwd=Path.cwd()
         )
@@ -360,19 +357,47 @@ class DevStack:
             await clients.close()
         return provisioning.result()
 
-    def _resolve(self, service: str) -> Upstream | None:
-        if self._supervisor is not None:
-            found = self._supervisor.upstream(service)
-            if found is not None:
-                return found
-        if service in self._planned:
-            return Upstream(None, False)  # not started yet
-        return None
+    async def _start_edge(self, upstreams: dict[str, str]) -> EmbeddedServer:
+        """The edge in a process of its own (`edge_main`), on the port asked for."""
+        port = self._options.edge_port or free_port()
+        try:
+            await asyncio.to_thread(_check_port_free, port)
+        except OSError as error:
+            raise StartupFailed(
+                f"the edge cannot listen on {LOOPBACK}:{port} ({error}); "
+                f"choose another port with --port or ${EDGE_PORT_ENV}"
+            ) from error
+        url = f"http://{LOOPBACK}:{port}"
+        env = {
+            **self._base_env,
+            "HOST": LOOPBACK,
+            "PORT": str(port),
+            UPSTREAMS_ENV: json.dumps(upstreams),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+        async def probe() -> bool:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session,
+                session.get(f"{url}/healthz") as response,
+            ):
+                return response.status == 200
+
+        return await start_server(
+            "edge",
+            [sys.executable, "-m", "ecommerce.devstack.edge_main"],
+            url=url,
+            probe=probe,
+            log=self._state.log_file("edge"),
+            env=env,
+            owned=self._owned,
+        )
 
     def _rows(self) -> list[ProcessRow]:
+        servers = [*([self._edge] if self._edge is not None else []), *self._servers]
         rows = [
             ProcessRow(server.name, "server", server.pid, str(server.log), server.url)
-            for server in self._servers
+            for server in servers
         ]
         if self._supervisor is not None:
             rows += [
@@ -421,6 +446,13 @@ class DevStack:
         await self._owned.release()
         await asyncio.to_thread(self._state.stack_file.unlink, missing_ok=True)
         self.say("stopped; no process of the stack is left")
+
+
+def _check_port_free(port: int) -> None:
+    """Raise OSError if nothing can listen on the port (someone else does)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((LOOPBACK, port))
 
 
 def _redact(url: str) -> str:

@@ -151,7 +151,7 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    """Each routed service with whether its handler answers `GET /healthz` right now."""
+    """Each routed service with whether its handler is ready (`GET /readyz`) right now."""
     session = request.app[_SESSION]
     resolve = request.app[_RESOLVE]
     services = sorted({service for _, service in EDGE_ROUTES})
@@ -163,8 +163,8 @@ async def _readyz(request: web.Request) -> web.Response:
         if not upstream.running or upstream.url is None:
             return "down"
         try:
-            timeout = aiohttp.ClientTimeout(total=2)
-            async with session.get(f"{upstream.url}/healthz", timeout=timeout) as response:
+            timeout = aiohttp.ClientTimeout(total=5)
+            async with session.get(f"{upstream.url}/readyz", timeout=timeout) as response:
                 return "up" if response.status == 200 else f"unhealthy ({response.status})"
         except (aiohttp.ClientError, TimeoutError):
             return "down"

@@ -15,6 +15,7 @@ from ecommerce.events.catalog import (
     OrderPlaced,
     PaymentFailed,
     PaymentSucceeded,
+    ProductChanged,
 )
 from ecommerce.events.envelope import (
     Envelope,
@@ -38,6 +39,7 @@ __all__ = [
     "PaymentFailed",
     "PaymentSucceeded",
     "PoisonMessage",
+    "ProductChanged",
     "follow_up",
     "new_event",
     "outcome_id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,6 +65,19 @@ class OrderCancelled(_Payload):
     reason: Literal["out_of_stock", "payment_declined", "payment_failed", "customer_cancelled"]
 
 
+class ProductChanged(_Payload):
+    """The catalog created, changed or deleted a product: what other contexts may keep of it.
+
+    The orders service keeps prices from it (`ecommerce.orders.prices`); `changed_at` orders
+    the changes of one product, since queues do not."""
+
+    product_id: str
+    price: Money | None = None
+    """None when the product is deleted."""
+    deleted: bool = False
+    changed_at: datetime
+
+
 EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
     (model.__name__, 1): model
     for model in (
@@ -74,5 +88,6 @@ EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
         PaymentFailed,
         OrderConfirmed,
         OrderCancelled,
+        ProductChanged,
     )
 }

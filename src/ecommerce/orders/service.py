@@ -14,11 +14,16 @@ from pydantic import BaseModel
 
 from ecommerce.events import Envelope, OrderPlaced, follow_up, new_event
 from ecommerce.orders import domain
-from ecommerce.orders.catalog_client import CatalogClient
 from ecommerce.orders.domain import Order
-from ecommerce.orders.placement import RequestedLine, price_order, request_fingerprint
+from ecommerce.orders.placement import (
+    PlacementError,
+    RequestedLine,
+    price_order,
+    request_fingerprint,
+)
+from ecommerce.orders.prices import PriceBook
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
-from ecommerce.orders.store import DuplicateKey, OrderStore, outgoing
+from ecommerce.orders.store import OrderStore, outgoing
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import current_trace_header
@@ -40,26 +45,31 @@ class Placed:
 
 async def place_order(
     store: OrderStore,
-    catalog: CatalogClient,
+    prices: PriceBook,
     *,
     customer_id: str,
     key: str,
     request: PlaceOrderRequest,
     trace_header: str | None,
 ) -> Placed:
+    """Price from the read model of prices and write the order in one round trip; a key used
+    before replays the first response (or is refused if the body differs)."""
     fingerprint = request_fingerprint(request.model_dump(mode="json"))
-    earlier = await store.find_by_key(customer_id, key)
-    if earlier is not None:
+    try:
+        order = price_order(
+            order_id=str(uuid.uuid4()),
+            customer_id=customer_id,
+            lines=[RequestedLine(line.product_id, line.quantity) for line in request.items],
+            prices=prices.prices(line.product_id for line in request.items),
+            payment_token=request.payment_token,
+            now=datetime.now(UTC),
+        )
+    except PlacementError:
+        # A replay of an order placed before its product went away still replays.
+        earlier = await store.find_by_key(customer_id, key)
+        if earlier is None:
+            raise
         return _replay(earlier.fingerprint, fingerprint, earlier.response)
-    prices = await catalog.prices(line.product_id for line in request.items)
-    order = price_order(
-        order_id=str(uuid.uuid4()),
-        customer_id=customer_id,
-        lines=[RequestedLine(line.product_id, line.quantity) for line in request.items],
-        prices=prices,
-        payment_token=request.payment_token,
-        now=datetime.now(UTC),
-    )
     placed = new_event(
         OrderPlaced(
             order_id=order.id,
@@ -72,19 +82,15 @@ async def place_order(
         correlation_id=order.id,
     )
     response = order_document(order)
-    try:
-        await store.place(
-            order,
-            key=key,
-            fingerprint=fingerprint,
-            response=response,
-            events=outgoing([placed], trace_header),
-        )
-    except DuplicateKey:
-        raced = await store.find_by_key(customer_id, key)
-        if raced is None:
-            raise
-        return _replay(raced.fingerprint, fingerprint, raced.response)
+    earlier = await store.place(
+        order,
+        key=key,
+        fingerprint=fingerprint,
+        response=response,
+        events=outgoing([placed], trace_header),
+    )
+    if earlier is not None:
+        return _replay(earlier.fingerprint, fingerprint, earlier.response)
     log.info("order_placed", order_id=order.id, total=order.total.amount, event_id=placed.id)
     return Placed(response, replayed=False)
 

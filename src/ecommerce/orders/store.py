@@ -29,6 +29,33 @@ class DuplicateKey(Exception):
     """Another request placed an order under this Idempotency-Key first."""
 
 
+# A new order in one statement: the key is claimed first, and the order, its history and its
+# outbox rows are written only if the claim succeeded (the data-modifying CTEs all run, and the
+# foreign key to orders is checked at the end of the statement).
+_PLACE = """
+WITH claimed AS (
+    INSERT INTO idempotency_keys (customer_id, key, fingerprint, order_id, response)
+    VALUES ($2, $12, $13, $1, $14::jsonb)
+    ON CONFLICT DO NOTHING
+    RETURNING order_id
+), placed AS (
+    INSERT INTO orders (id, customer_id, status, reason, currency, total_amount,
+                        payment_token, items, version, created_at, updated_at)
+    SELECT order_id, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11 FROM claimed
+    RETURNING id
+), history AS (
+    INSERT INTO order_history (order_id, from_status, to_status, reason, cause, at)
+    SELECT id, $15, $16, $4, $17, $18 FROM placed
+), outbox AS (
+    INSERT INTO outbox (id, event_type, body, trace_header)
+    SELECT e.id, e.event_type, e.body, e.trace_header
+    FROM placed, unnest($19::uuid[], $20::text[], $21::text[], $22::text[])
+        AS e(id, event_type, body, trace_header)
+)
+SELECT EXISTS (SELECT 1 FROM claimed)
+"""
+
+
 class OrderStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -53,17 +80,14 @@ class OrderStore:
         fingerprint: str,
         response: dict[str, Any],
         events: Sequence[Outgoing],
-    ) -> None:
-        """Write the order, its first history row, its key and its outbox rows atomically."""
-        async with (
-            subsegment("postgres", "remote"),
-            self._pool.acquire() as connection,
-            connection.transaction(),
-        ):
-            await connection.execute(
-                "INSERT INTO orders (id, customer_id, status, reason, currency, total_amount,"
-                " payment_token, items, version, created_at, updated_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11)",
+    ) -> StoredResponse | None:
+        """Write the order, its first history row, its key and its outbox rows atomically, in
+        one round trip; or, if the key was taken first, write nothing and return what is
+        stored under it (a second round trip, only then)."""
+        (first,) = order.history
+        async with subsegment("postgres", "remote"):
+            claimed = await self._pool.fetchval(
+                _PLACE,
                 uuid.UUID(order.id),
                 order.customer_id,
                 order.status.value,
@@ -75,20 +99,24 @@ class OrderStore:
                 order.version,
                 order.created_at,
                 order.updated_at,
-            )
-            claimed = await connection.fetchval(
-                "INSERT INTO idempotency_keys (customer_id, key, fingerprint, order_id, response)"
-                " VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING true",
-                order.customer_id,
                 key,
                 fingerprint,
-                uuid.UUID(order.id),
                 json.dumps(response),
+                first.from_status.value if first.from_status else None,
+                first.to_status.value,
+                first.cause,
+                first.at,
+                [uuid.UUID(e.id) for e in events],
+                [e.event_type for e in events],
+                [e.body for e in events],
+                [e.trace_header for e in events],
             )
-            if not claimed:
-                raise DuplicateKey(key)
-            await _insert_history(connection, order.id, order.history)
-            await _insert_outbox(connection, events)
+            if claimed:
+                return None
+            stored = await self.find_by_key(order.customer_id, key)
+        if stored is None:
+            raise DuplicateKey(key)  # taken, then gone: let the client try again
+        return stored
 
     async def get(self, order_id: str) -> Order | None:
         try:

@@ -46,6 +46,8 @@ class Settings:
     access_token_ttl_seconds: int
     reservation_retention_seconds: int = 30 * 24 * 3600
     """How long a settled reservation is kept (the products table's TTL)."""
+    price_resync_seconds: float = 300.0
+    """How often the orders worker reads the catalog's whole product list (prices' resync)."""
     reservation_sweep_seconds: float = 0.0
     """How often the inventory worker deletes expired reservations itself (0: never; AWS's TTL
     does it, the local emulator has none)."""
@@ -73,4 +75,5 @@ class Settings:
             access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
             reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
+            price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
         )

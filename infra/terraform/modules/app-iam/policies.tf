@@ -34,6 +34,11 @@ data "aws_iam_policy_document" "catalog_api" {
     resources = ["${var.bucket_arns["product-images"]}/*"]
   }
   statement {
+    sid       = "PublishProductChanges"
+    actions   = ["sns:Publish"]
+    resources = [var.topic_arn]
+  }
+  statement {
     sid       = "TokenPublicKeys"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [var.secret_arns["jwt-public-keys"]]

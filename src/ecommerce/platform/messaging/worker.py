@@ -37,20 +37,32 @@ class WorkerRuntime:
     consumers: list[Consumer] = field(default_factory=list)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[object]], name: str) -> None:
-        """Run `job` every `seconds` until the worker stops; a failure is logged, not fatal."""
+    def every(
+        self,
+        seconds: float,
+        job: Callable[[], Awaitable[object]],
+        name: str,
+        *,
+        first_after: float | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Run `job` every `seconds` (the first time after `first_after`, and again after
+        `retry_after` when it failed) until the worker stops; a failure is logged, not fatal."""
 
         async def repeat() -> None:
+            wait = seconds if first_after is None else first_after
             while True:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+                    await asyncio.wait_for(self.stopping.wait(), timeout=wait)
                     return
                 try:
                     outcome = await job()
                 except Exception as error:
                     log.warning(f"{name}_failed", error=repr(error))
+                    wait = seconds if retry_after is None else min(seconds, retry_after)
                 else:
                     log.info(name, outcome=outcome)
+                    wait = seconds
 
         self.background.append(asyncio.create_task(repeat(), name=name))
 
