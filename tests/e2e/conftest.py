@@ -49,6 +49,8 @@ def stack_environ(
     """The environment a stack boots with: the user's, before any fixture changed it."""
     env = dict(original_environ)
     env[CALL_LOG_ENV] = str(aws_call_log)
+    # The tracing test reads the trace of the order it places: every trace is recorded.
+    env.setdefault("ECOMMERCE_TRACE_SAMPLING", "all")
     if stack_database_url is not None:
         env["DATABASE_URL"] = stack_database_url
     if env.get("AWS_ENDPOINT_URL", "").strip():

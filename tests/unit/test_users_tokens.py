@@ -66,3 +66,30 @@ def test_a_token_signed_with_another_key_set_is_refused() -> None:
     token = TokenIssuer(current_signing_key(signing), 60).issue(ADA, datetime.now(UTC))
     with pytest.raises(ProblemError):
         TokenVerifier(public_keys(other_public)).verify(token.token)
+
+
+def test_a_verified_token_is_remembered_until_it_expires_or_the_keys_change() -> None:
+    signing, public = generate_key_set()
+    issued = datetime.now(UTC)
+    token = TokenIssuer(current_signing_key(signing), ttl_seconds=60).issue(ADA, issued).token
+    now = [issued.timestamp()]
+    verifier = TokenVerifier(public_keys(public), clock=lambda: now[0])
+    calls = 0
+    verify = verifier._verify
+
+    def counting(token: str):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return verify(token)
+
+    verifier._verify = counting  # type: ignore[method-assign]
+    for _ in range(3):
+        assert verifier.verify(token).user_id == "u-1"
+    assert calls == 1, "the signature is checked once"
+    now[0] += 61  # past the remembered expiry: its signature is checked again
+    verifier.verify(token)
+    assert calls == 2
+    _, other_public = generate_key_set()
+    verifier.replace_keys(public_keys(other_public))  # its key withdrawn: refused at once
+    with pytest.raises(ProblemError):
+        verifier.verify(token)

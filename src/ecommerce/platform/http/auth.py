@@ -2,11 +2,17 @@
 
 The keys are reloaded every minute, and soon after a token names a key not yet known, so a
 rotated key is trusted by every service with no restart.
+
+A token verified once is remembered until it expires (or the keys change): a customer's token
+arrives with every request, and checking its Ed25519 signature each time cost ~8 % of the
+orders service's CPU per order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,6 +33,8 @@ AUDIENCE = "ecommerce"
 Role = Literal["customer", "admin"]
 
 KEYS_REFRESH_SECONDS = 60.0
+VERIFIED_CACHE_SIZE = 10_000
+"""Tokens remembered at most; the oldest go first."""
 UNKNOWN_KID_REFRESH_SECONDS = 5.0
 """The least time between two reloads; tokens with made-up kids cannot force more."""
 
@@ -45,14 +53,32 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, keys: dict[str, Ed25519PublicKey]) -> None:
+    def __init__(
+        self, keys: dict[str, Ed25519PublicKey], clock: Callable[[], float] = time.time
+    ) -> None:
         self._keys = keys
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float]] = {}
         self.unknown_kid_seen = asyncio.Event()
 
     def replace_keys(self, keys: dict[str, Ed25519PublicKey]) -> None:
         self._keys = dict(keys)
+        self._verified.clear()  # a key taken out must stop admitting its tokens now
 
     def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, expires = remembered
+            if self._clock() < expires:
+                return principal
+            del self._verified[token]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid) if isinstance(kid, str) else None
@@ -72,7 +98,10 @@ class TokenVerifier:
         role = claims.get("role")
         if role not in ("customer", "admin"):
             raise _unauthorized("invalid token: no role")
-        return Principal(user_id=str(claims["sub"]), email=str(claims.get("email", "")), role=role)
+        principal = Principal(
+            user_id=str(claims["sub"]), email=str(claims.get("email", "")), role=role
+        )
+        return principal, float(claims["exp"])
 
 
 async def load_verifier(clients: AwsClients) -> TokenVerifier:
