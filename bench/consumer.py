@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal
 
 import structlog
 
@@ -394,8 +394,8 @@ async def make_queue(sqs: Any) -> QueueConfig:
 def quiet_logs() -> None:
     """Production logging (JSON lines at INFO), written to /dev/null."""
     configure_logging("bench")
-    sink: TextIO = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the process)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=sink))
+    sink: BinaryIO = open(os.devnull, "wb")  # noqa: SIM115 (lives as long as the process)
+    structlog.configure(logger_factory=structlog.BytesLoggerFactory(file=sink))
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Sampling profiles of a running process with py-spy, summed up by library.
 
 py-spy is not a dependency of the project: `pip install py-spy` into the venv to use
-`--profile` of `bench.http` / `bench.saga`. Each profile is py-spy's raw (collapsed) stacks;
-the summary gives, per library, the share of samples whose stack passes through it (inclusive:
+`--profile` of `bench.http` / `bench.saga`. Each profile is py-spy's raw (collapsed) stacks
+of the samples in which the process held the GIL (its CPU time, not its waits); the summary
+gives, per library, the share of samples whose stack passes through it (inclusive:
 a query's time counts for asyncpg and for whatever called it, so shares add up to more than
 100 %), and the functions with the most samples of their own.
 """
@@ -17,18 +18,19 @@ from pathlib import Path
 from typing import Any
 
 LIBRARIES = (
-    ("asyncpg", "/asyncpg/"),
-    ("X-Ray SDK", "/aws_xray_sdk/"),
-    ("JWT (PyJWT, cryptography)", "/jwt/"),
-    ("logging (structlog, logging)", "/structlog/"),
-    ("logging (structlog, logging)", "/logging/"),
-    ("aiohttp", "/aiohttp/"),
-    ("pydantic", "/pydantic"),
-    ("json", "/json/"),
+    ("asyncpg", "(asyncpg/"),
+    ("X-Ray SDK", "(aws_xray_sdk/"),
+    ("JWT (PyJWT, cryptography)", "(jwt/"),
+    ("logging (structlog, logging)", "(structlog/"),
+    ("logging (structlog, logging)", "(logging/"),
+    ("aiohttp", "(aiohttp/"),
+    ("pydantic", "(pydantic"),
+    ("json", "(json/"),
     ("botocore / aiobotocore", "botocore/"),
-    ("ecommerce", "/ecommerce/"),
-    ("asyncio", "/asyncio/"),
+    ("ecommerce", "(ecommerce/"),
+    ("asyncio", "(asyncio/"),
 )
+"""py-spy names a frame `function (path/relative/to/site-packages.py:line)`."""
 
 
 def py_spy() -> str | None:
