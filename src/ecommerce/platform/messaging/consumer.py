@@ -2,7 +2,10 @@
 
 - One long-poll loop per queue (20 s, up to 10 messages) that receives only what it has room
   for: a full worker pushes back by not receiving.
-- Handled messages are deleted in coalesced `DeleteMessageBatch` calls.
+- A receive that brought fewer than 10 is followed by a short pause (`receive_linger`, 0.1 s)
+  before the next, so that at load a receive carries several messages rather than one; an empty
+  long poll or a full receive is followed at once.
+- Handled messages are deleted in coalesced `DeleteMessageBatch` calls (see `deleter`).
 - A failed message is not deleted: its visibility is set to a jittered exponential backoff, so
   the delay lives in SQS, not in memory. On its last allowed receive it is moved to the DLQ
   with the reason; the queue's redrive policy is the safety net should the worker die.
@@ -55,6 +58,8 @@ class ConsumerOptions:
     grace_seconds: float = 20.0
     wait_seconds: int = LONG_POLL_SECONDS
     heartbeat_fraction: float = 1 / 3
+    receive_linger: float = 0.1
+    """Pause after a receive of 1 to 9 messages, so that the next carries more."""
 
 
 @dataclass
@@ -82,12 +87,16 @@ class Consumer:
         self._held: dict[str, _Held] = {}
         self._slots = asyncio.Semaphore(self._options.concurrency)
         self._stopping = asyncio.Event()
-        self._deleter = BatchDeleter(sqs, queue.url)
+        self._deleter = BatchDeleter(sqs, queue.url, busy=self._others_in_flight)
         self.api_calls = 0
 
     @property
     def held(self) -> int:
         return len(self._held)
+
+    def _others_in_flight(self) -> bool:
+        """Whether a message other than the one being deleted is still held."""
+        return len(self._held) > 1
 
     def stop(self) -> None:
         self._stopping.set()
@@ -136,13 +145,19 @@ class Consumer:
                 await asyncio.sleep(1)
                 continue
             now = time.monotonic()
-            for raw in response.get("Messages", []):
+            received = response.get("Messages", [])
+            for raw in received:
                 message = Message.from_sqs(raw)
                 message.visible_until = now + self._queue.visibility_timeout
                 held = _Held(message)
                 self._held[message.receipt_handle] = held
                 self._metrics.received(message.age_ms(time.time() * 1000))
                 held.task = asyncio.create_task(self._process(held))
+            if 0 < len(received) < RECEIVE_BATCH and self._options.receive_linger > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._stopping.wait(), timeout=self._options.receive_linger
+                    )
 
     async def _wait_for_room(self) -> None:
         tasks = [h.task for h in self._held.values() if h.task is not None]
