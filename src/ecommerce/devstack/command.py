@@ -59,6 +59,8 @@ from ecommerce.platform.aws import AwsClients
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
 EDGE_PORT_ENV = "ECOMMERCE_EDGE_PORT"
+COUNT_CALLS_ENV = "ECOMMERCE_EMULATOR_COUNT_CALLS"
+"""`1`: the emulators count the calls they serve (`devstack.emulator_calls`), for benchmarks."""
 DEFAULT_EDGE_PORT = 8080
 
 
@@ -332,7 +334,11 @@ class DevStack:
         return database_url, redis_url, aws_url, emulators
 
     async def _emulators(self) -> Emulators:
-        emulators = await start_emulators(self._state.logs, owned=self._owned)
+        emulators = await start_emulators(
+            self._state.logs,
+            owned=self._owned,
+            count_calls=self._base_env.get(COUNT_CALLS_ENV, "").strip() == "1",
+        )
         for server in emulators.servers:
             self._servers.append(server)
             self.say(f"{server.name} ready on {server.url} (pid {server.pid})")
