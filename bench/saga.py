@@ -220,6 +220,11 @@ async def timings(database_url: str, ids: list[str]) -> dict[str, Any]:
     }
 
 
+def log_sizes(stack: LocalStack) -> dict[str, int]:
+    """Bytes in each process's log file so far."""
+    return {path.stem: path.stat().st_size for path in (stack.state_dir / "logs").glob("*.log")}
+
+
 def use_emulators(stack: LocalStack) -> None:
     """This process's AWS clients talk to the stack's emulators from now on."""
     os.environ.update(
@@ -272,6 +277,7 @@ def run_phase(
         )
 
     remember(0)
+    logs_before = log_sizes(stack)
     before = stack.sample()
     ids, statuses = asyncio.run(
         place_all(stack.edge, tokens, products, count, rate, on_placed=remember)
@@ -279,6 +285,7 @@ def run_phase(
     say(f"  placed {len(ids)} (answers {statuses}); waiting for the saga")
     asyncio.run(wait_settled(stack.endpoints["database"], ids))
     after = stack.sample()
+    logs = {n: b - logs_before.get(n, 0) for n, b in log_sizes(stack).items()}
     calls = emulator_calls(stack)
     found = asyncio.run(timings(stack.endpoints["database"], ids))
     spent = cpu_delta(before, after)
@@ -299,6 +306,10 @@ def run_phase(
         "other_aws_calls": {op: n for op, n in sorted(calls.items()) if op not in saga_calls},
         "cpu_ms_per_order": {n: round(s * 1000 / settled, 3) for n, s in sorted(spent.items())},
         "our_cpu_ms_per_order": round(ours, 2),
+        "log_bytes_per_order": round(sum(logs.get(p, 0) for p in OUR_PROCESSES) / settled, 1),
+        "log_bytes_per_order_by_process": {
+            n: round(b / settled, 1) for n, b in sorted(logs.items()) if b > 0
+        },
         "rss_mb_end": {n: round(b / 2**20, 1) for n, b in sorted(after.rss.items())},
         "emulator_memory": memory,
         "products_table_items": {"before": items_before, "after_sweep": items_after},
