@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-unit test-integration test-e2e test-chaos lint typecheck check bench reset clean \
-        localstack localstack-stop test-localstack check-infra
+        localstack localstack-stop test-localstack check-infra bench-env bench-quick bench-consumer
 
 setup: $(STAMP) ## create .venv and install the project with its locked dependencies
 
@@ -62,9 +62,28 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-bench: $(STAMP)
+# The benchmarks' own venv: Celery (the peer benchmark) and matplotlib (the plots), locked.
+BENCH_VENV  := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): requirements-bench.lock
+	@echo "==> creating $(BENCH_VENV) with Celery and matplotlib for the benchmarks (first run only)"
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-bench.lock
+	@touch $(BENCH_STAMP)
+
+bench-env: $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP) ## http, saga, peer (Celery), cost; results and plots (~40 min)
+	$(BIN)/python -m bench.all
+
+bench-quick: $(STAMP) $(BENCH_STAMP) ## a short run of the same (~10 min), into bench/results/quick/
+	$(BIN)/python -m bench.all --quick
+
+bench-consumer: $(STAMP) ## the SQS consumer runtime against its floor (bench/README.md)
 	$(BIN)/python -m bench.consumer
 
 clean:
 	-bash scripts/localstack.sh stop
-	rm -rf $(VENV) .venv-localstack .venv-infra .localstack .devstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench .venv-localstack .venv-infra .localstack .devstack .pytest_cache .mypy_cache .ruff_cache
