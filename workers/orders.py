@@ -12,7 +12,7 @@ import asyncpg
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
 from ecommerce.orders.service import apply_event
-from ecommerce.orders.store import OrderStore
+from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
@@ -22,7 +22,9 @@ RESYNC_RETRY_SECONDS = 5.0
 
 async def main(runtime: WorkerRuntime) -> None:
     settings = runtime.settings
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    pool = await asyncpg.create_pool(
+        settings.database_url, min_size=1, max_size=10, reset=no_session_reset
+    )
     try:
         async with aiohttp.ClientSession() as session:
             feed = PriceFeed(PriceStore(pool), session, settings.catalog_url)

@@ -15,7 +15,7 @@ from ecommerce.orders.domain import Order
 from ecommerce.orders.placement import PlacementError
 from ecommerce.orders.prices import PriceBook, PriceStore
 from ecommerce.orders.schemas import OrderOut, OrderPage, PlaceOrderRequest, order_document
-from ecommerce.orders.store import DuplicateKey, OrderStore
+from ecommerce.orders.store import DuplicateKey, OrderStore, no_session_reset
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
@@ -169,16 +169,10 @@ def _shown(order: Order | None) -> web.Response:
     return web.json_response(order_document(order))
 
 
-async def _no_reset(_: asyncpg.Connection) -> None:
-    """The pool's connections carry no session state (no LISTEN, SET or advisory lock), so the
-    reset asyncpg runs on every release (a round trip) has nothing to undo. An open transaction
-    is still rolled back by asyncpg itself before this is called."""
-
-
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     pool = await asyncpg.create_pool(
-        settings.database_url, min_size=2, max_size=10, reset=_no_reset
+        settings.database_url, min_size=2, max_size=10, reset=no_session_reset
     )
     store = OrderStore(pool)
     prices = PriceBook(PriceStore(pool))

@@ -56,6 +56,13 @@ SELECT EXISTS (SELECT 1 FROM claimed)
 """
 
 
+async def no_session_reset(_: asyncpg.Connection) -> None:
+    """The pool `reset` of the orders store: nothing to undo. Its connections carry no session
+    state (no LISTEN, SET or advisory lock), so the reset asyncpg runs on every release by
+    default (`RESET ALL; UNLISTEN *; ...`, a round trip) is pointless; an open transaction is
+    still rolled back by asyncpg itself before this is called."""
+
+
 class OrderStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
