@@ -61,5 +61,19 @@ def write_result(name: str, result: dict[str, Any], output: Path | None = None) 
     return path
 
 
+def publish(name: str, result: dict[str, Any], text: str, args: Any) -> int:
+    """Print a benchmark's table and write its result (unless `--no-write`); the exit code."""
+    print(text)
+    if not args.no_write:
+        print(f"\nresult written to {write_result(name, result, args.output)}")
+    return 0
+
+
+def output_options(parser: Any) -> None:
+    """`--output FILE` and `--no-write`, as every benchmark takes them."""
+    parser.add_argument("--output", type=Path, default=None, help="the result file")
+    parser.add_argument("--no-write", action="store_true", help="print only, write no JSON")
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -34,7 +34,7 @@ from typing import Any
 import asyncpg
 
 from bench import profile
-from bench.common import load_average, machine, now_iso, say, write_result
+from bench.common import load_average, machine, now_iso, output_options, publish, say
 from bench.stack import LocalStack, ProcessSample, cpu_delta, cpu_seconds, http_json
 from ecommerce.devstack.ports import free_port
 
@@ -360,8 +360,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="py-spy the orders service and the edge in the first saga-idle run (needs py-spy)",
     )
-    parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--no-write", action="store_true")
+    output_options(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.runs = 5.0, 1
@@ -373,10 +372,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     result = run_bench(args)
-    print(render(result))
-    if not args.no_write:
-        print(f"\nresult written to {write_result('http', result, args.output)}")
-    return 0
+    return publish("http", result, render(result), args)
 
 
 if __name__ == "__main__":

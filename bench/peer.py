@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import load_average, machine, now_iso, say, write_result
+from bench.common import load_average, machine, now_iso, output_options, publish, say
+from bench.consumer import visible
 from bench.stack import REPO, children_by_parent, tree_cpu_seconds, tree_rss_bytes
 from ecommerce.devstack.environment import aws_environment
 from ecommerce.devstack.moto_server import Emulators, start_emulators
@@ -106,18 +107,6 @@ async def results_queue(sqs: Any, sns: Any, topic: str, tag: str) -> tuple[str, 
     return str(url), str(subscription["SubscriptionArn"])
 
 
-async def depth(sqs: Any, url: str) -> int:
-    attributes = (
-        await sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(
-        attributes["ApproximateNumberOfMessagesNotVisible"]
-    )
-
-
 async def fill_ours(sqs: Any, count: int) -> None:
     url = (await sqs.get_queue_url(QueueName=physical("payments")))["QueueUrl"]
     price = Money(amount=1999, currency="USD")
@@ -175,7 +164,7 @@ async def run_one(
     try:
         deadline = started + FINISH_WITHIN
         while True:
-            done = await depth(sqs, results)
+            done = await visible(sqs, results)
             now = time.monotonic()
             if done and first is None:
                 first = now
@@ -410,8 +399,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--slow-messages", type=int, default=400, help="per worker, gateway at 300 ms"
     )
     parser.add_argument("--quick", action="store_true", help="300 and 100 messages")
-    parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--no-write", action="store_true")
+    output_options(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.messages, args.slow_messages = 300, 100
@@ -421,10 +409,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     result = asyncio.run(run_bench(args))
-    print(render(result))
-    if not args.no_write:
-        print(f"\nresult written to {write_result('peer', result, args.output)}")
-    return 0
+    return publish("peer", result, render(result), args)
 
 
 if __name__ == "__main__":

@@ -34,13 +34,12 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 
-from bench.common import load_average, machine, now_iso, say, write_result
+from bench.common import load_average, machine, now_iso, output_options, publish, say
 from bench.stack import LocalStack, cpu_delta, http_json
 from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
@@ -568,8 +567,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--peak-rate", type=float, default=60.0)
     parser.add_argument("--customers", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="300 orders a phase")
-    parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--no-write", action="store_true")
+    output_options(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.orders, args.peak_orders = 300, 300
@@ -579,10 +577,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     result = run_bench(args)
-    print(render(result))
-    if not args.no_write:
-        print(f"\nresult written to {write_result('saga', result, args.output)}")
-    return 0
+    return publish("saga", result, render(result), args)
 
 
 if __name__ == "__main__":

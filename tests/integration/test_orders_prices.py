@@ -2,14 +2,12 @@
 the catalog's order whatever order they arrive in, the resync as the backstop, the book."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from ecommerce.events import Money
-from ecommerce.orders.migrations import apply_migrations
 from ecommerce.orders.prices import PriceBook, PriceChange, PricesNotLoaded, PriceStore
 
 pytestmark = pytest.mark.integration
@@ -19,14 +17,6 @@ T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
 def usd(amount: int) -> Money:
     return Money(amount=amount, currency="USD")
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    await apply_migrations(database_url)
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def ids(n: int) -> list[str]:

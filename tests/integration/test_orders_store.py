@@ -2,7 +2,6 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -20,14 +19,6 @@ from ecommerce.orders.store import OrderStore, outgoing
 pytestmark = pytest.mark.integration
 
 USD = Money(amount=1250, currency="USD")
-
-
-@pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    await apply_migrations(database_url)
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def new_order(customer_id: str, at: datetime | None = None):  # type: ignore[no-untyped-def]
