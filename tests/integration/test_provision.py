@@ -117,11 +117,13 @@ async def test_an_event_reaches_exactly_the_queues_that_want_it_raw(clients: Aws
             WaitTimeSeconds=2 if queue.name in wanted else 1,
             MessageAttributeNames=["All"],
         )
-        messages = received.get("Messages", [])
+        # Other tests of the session publish too (the catalog's ProductChanged): only this
+        # event's copies count.
+        messages = [m for m in received.get("Messages", []) if m["Body"] == body]
         if queue.name not in wanted:
             assert messages == [], queue.name
             continue
-        assert [m["Body"] for m in messages] == [body], "raw delivery: the body is the event"
+        assert len(messages) == 1, "raw delivery: the body is the event, once"
         attribute = messages[0]["MessageAttributes"]["event_type"]["StringValue"]
         assert attribute == "InventoryReserved"
         await sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
