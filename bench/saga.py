@@ -34,11 +34,13 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 
+from bench import profile
 from bench.common import load_average, machine, now_iso, output_options, publish, say
 from bench.stack import LocalStack, cpu_delta, http_json
 from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
@@ -55,15 +57,10 @@ TARGET_SETTLED_PER_SECOND = 30
 TARGET_P50_SECONDS = 1.0
 TARGET_CALLS_PER_ORDER = 10
 TARGET_CPU_MS_PER_ORDER = 20
-OUR_PROCESSES = (
-    "orders",
-    "edge",
-    "outbox-relay",
-    "inventory-worker",
-    "orders-worker",
-    "payments-worker",
-)
-"""Our code on the order path (CPU target); the servers and the gateway simulator are not."""
+OUR_PROCESSES = ("orders", "outbox-relay", "inventory-worker", "orders-worker", "payments-worker")
+"""Our deployables on the order path (the CPU target). Not the dev edge (the ALB in AWS), the
+supervisor, the servers or the gateway simulator: each has its own line in the results."""
+PROFILED = ("inventory-worker", "payments-worker", "orders-worker", "outbox-relay", "orders")
 SAGA_OPERATIONS = (
     "dynamodb TransactWriteItems",
     "dynamodb PutItem",
@@ -260,6 +257,7 @@ def run_phase(
     products: list[str],
     count: int,
     rate: float,
+    profile_dir: Path | None = None,
 ) -> dict[str, Any]:
     say(f"{name}: {count} orders at {rate:g}/s offered")
     items_before = asyncio.run(products_table_items())
@@ -277,6 +275,14 @@ def run_phase(
 
     remember(0)
     logs_before = log_sizes(stack)
+    recorders = []
+    if profile_dir is not None:
+        pids = stack.pids()
+        for process in PROFILED:
+            raw = profile_dir / f"saga-{name}-{process}.txt"
+            recorder = profile.start(pids[process], min(30.0, count / rate), raw)
+            if recorder is not None:
+                recorders.append((process, raw, recorder))
     before = stack.sample()
     ids, statuses = asyncio.run(
         place_all(stack.edge, tokens, products, count, rate, on_placed=remember)
@@ -293,6 +299,10 @@ def run_phase(
     ours = sum(spent.get(process, 0.0) for process in OUR_PROCESSES) * 1000 / settled
     time.sleep(SWEEP_SECONDS + 2)
     items_after = asyncio.run(products_table_items())
+    profiles = {}
+    for process, raw, recorder in recorders:
+        recorder.wait(timeout=120)
+        profiles[process] = profile.summarize(raw)
     result = {
         "orders_offered": count,
         "offered_per_second": rate,
@@ -313,6 +323,7 @@ def run_phase(
         "emulator_memory": memory,
         "products_table_items": {"before": items_before, "after_sweep": items_after},
         "load_average": load_average(),
+        **({"profiles": profiles} if profiles else {}),
     }
     latency = found["placement_to_confirmed_seconds"] or {}
     say(
@@ -528,7 +539,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         tokens = stack.customers(args.customers)
         time.sleep(2)  # the read model of prices takes the new stock's events; idle a moment
         phases = {
-            "offered": run_phase("offered", stack, tokens, products, args.orders, args.rate),
+            "offered": run_phase(
+                "offered", stack, tokens, products, args.orders, args.rate, args.profile
+            ),
             "peak": run_phase("peak", stack, tokens, products, args.peak_orders, args.peak_rate),
         }
         seconds = phases["peak"]["seconds_first_placed_to_last_settled"]
@@ -567,10 +580,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--peak-rate", type=float, default=60.0)
     parser.add_argument("--customers", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="300 orders a phase")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="py-spy the workers, the relay and the orders service in the offered phase",
+    )
     output_options(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.orders, args.peak_orders = 300, 300
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     return args
 
 
