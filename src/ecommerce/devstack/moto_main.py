@@ -1,10 +1,16 @@
-"""The moto server the local stack runs, with DynamoDB's atomicity and two speed fixes.
+"""The moto server the local stack runs, with DynamoDB's atomicity and three speed fixes.
 
 moto's server handles requests on many threads, and its DynamoDB backend does not lock: two
 concurrent conditional writes (`TransactWriteItems` with `stock >= :q`) can both pass their
 checks, which real DynamoDB never allows. This runs moto's own WSGI app with every DynamoDB
 request taken one at a time; everything else (SQS long polls included) stays concurrent.
 `moto_patches` removes two costs that grow with the data (see there).
+
+moto's own server (`moto_server`) is werkzeug's development server, which closes the
+connection after every response (`Connection: close`, as it cannot drain a request body before
+the next request line) and then waits 10 ms for stray input: every AWS call paid a TCP
+connection, a thread and that wait. Served by waitress instead (a production WSGI server, pure
+Python, threaded, HTTP/1.1 keep-alive), a client's connection carries call after call.
 
 The local stack runs two of these: one for DynamoDB, one for SNS, SQS, S3 and Secrets Manager
 (which must share a process: moto delivers SNS and S3 notifications to SQS in memory), so that
@@ -22,17 +28,15 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import run_simple
+import waitress
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from ecommerce.devstack import moto_patches
 from ecommerce.devstack.emulator_calls import CallCounter
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+THREADS = 64
+"""Requests served at once: SQS long polls hold a thread each for up to 20 s."""
 
 
 class SerialDynamoDB:
@@ -63,7 +67,16 @@ def main() -> None:
     app: WsgiApp = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
     if args.count_calls:
         app = CallCounter(app)
-    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=THREADS,
+        connection_limit=1000,
+        channel_timeout=60,
+        ident="moto",
+        _quiet=True,
+    )
 
 
 if __name__ == "__main__":
