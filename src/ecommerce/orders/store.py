@@ -45,11 +45,14 @@ WITH claimed AS (
     RETURNING id
 ), history AS (
     INSERT INTO order_history (order_id, from_status, to_status, reason, cause, at)
-    SELECT id, $15, $16, $4, $17, $18 FROM placed
+    SELECT id, h.from_status, h.to_status, h.reason, h.cause, h.at
+    FROM placed, unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[])
+        WITH ORDINALITY AS h(from_status, to_status, reason, cause, at, n)
+    ORDER BY h.n
 ), outbox AS (
     INSERT INTO outbox (id, event_type, body, trace_header)
     SELECT e.id, e.event_type, e.body, e.trace_header
-    FROM placed, unnest($19::uuid[], $20::text[], $21::text[], $22::text[])
+    FROM placed, unnest($20::uuid[], $21::text[], $22::text[], $23::text[])
         AS e(id, event_type, body, trace_header)
 )
 SELECT EXISTS (SELECT 1 FROM claimed)
@@ -88,10 +91,10 @@ class OrderStore:
         response: dict[str, Any],
         events: Sequence[Outgoing],
     ) -> StoredResponse | None:
-        """Write the order, its first history row, its key and its outbox rows atomically, in
-        one round trip; or, if the key was taken first, write nothing and return what is
-        stored under it (a second round trip, only then)."""
-        (first,) = order.history
+        """Write the order, its history, its key and its outbox rows atomically, in one round
+        trip; or, if the key was taken first, write nothing and return what is stored under it
+        (a second round trip, only then)."""
+        history = order.history
         async with subsegment("postgres", "remote"):
             claimed = await self._pool.fetchval(
                 _PLACE,
@@ -109,10 +112,11 @@ class OrderStore:
                 key,
                 fingerprint,
                 json.dumps(response),
-                first.from_status.value if first.from_status else None,
-                first.to_status.value,
-                first.cause,
-                first.at,
+                [t.from_status.value if t.from_status else None for t in history],
+                [t.to_status.value for t in history],
+                [t.reason.value if t.reason else None for t in history],
+                [t.cause for t in history],
+                [t.at for t in history],
                 [uuid.UUID(e.id) for e in events],
                 [e.event_type for e in events],
                 [e.body for e in events],
