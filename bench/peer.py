@@ -53,7 +53,7 @@ SQS_WORK = (
     "sqs ChangeMessageVisibility",
     "sqs ChangeMessageVisibilityBatch",
 )
-FINISH_WITHIN = 300.0
+FINISH_WITHIN = 900.0
 TARGET_OVER_PREFORK = 5.0
 TARGET_OVER_THREADS = 2.0
 TARGET_RSS_MB = 100
