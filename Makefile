@@ -75,7 +75,7 @@ $(BENCH_STAMP): requirements-bench.lock
 
 bench-env: $(BENCH_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP) ## http, saga, peer (Celery), cost; results and plots (~40 min)
+bench: $(STAMP) $(BENCH_STAMP) ## http, saga, peer (Celery), cost; results and plots (40 min or more)
 	$(BIN)/python -m bench.all
 
 bench-quick: $(STAMP) $(BENCH_STAMP) ## a short run of the same (~10 min), into bench/results/quick/
