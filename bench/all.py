@@ -1,6 +1,6 @@
 """`make bench`: the four parts in turn, then the plots of docs/performance.md.
 
-    python -m bench.all            # the full run (about 40 minutes on 2 cores)
+    python -m bench.all            # the full run (40 minutes or more on 2 cores)
     python -m bench.all --quick    # a short run (about 10 minutes); results in bench/results/quick/
 
 1. http: POST /orders direct and through the edge against its floor, saga idle and running;
