@@ -4,6 +4,7 @@ moto's server handles requests on many threads, and its DynamoDB backend does no
 concurrent conditional writes (`TransactWriteItems` with `stock >= :q`) can both pass their
 checks, which real DynamoDB never allows. This runs moto's own WSGI app with every DynamoDB
 request taken one at a time; everything else (SQS long polls included) stays concurrent.
+It also applies `moto_patches` (what Terraform's provider needs to read back).
 
     python -m ecommerce.devstack.moto_main -H 127.0.0.1 -p 5000
 """
@@ -23,6 +24,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+
+from ecommerce.devstack import moto_patches
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -46,6 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
+    moto_patches.apply()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host,

@@ -9,8 +9,9 @@ variable "buckets" {
 }
 
 variable "access_log_bucket" {
-  description = "Bucket that receives the server access logs."
+  description = "Bucket that receives the server access logs; null for none (the emulator apply)."
   type        = string
+  default     = null
 }
 
 variable "cors_allowed_origins" {

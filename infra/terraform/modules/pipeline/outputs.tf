@@ -12,3 +12,8 @@ output "deploy_role_arn" {
   description = "Role of the deploy stage (an EKS access entry maps it to ecommerce-deployers)."
   value       = aws_iam_role.deploy.arn
 }
+
+output "deploy_security_group_id" {
+  description = "Security group of the deploy builds."
+  value       = aws_security_group.deploy.id
+}
