@@ -4,6 +4,8 @@ Order of start: the edge (so the port is claimed and answers at once), the embed
 (PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS_URL or AWS_ENDPOINT_URL names a
 real one), the gateway simulator, provisioning and migrations, the demo data, then every handler
 and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C kills at once.
+With `--no-provision` (or ECOMMERCE_PROVISION=off) it creates no AWS resource and only checks
+that they exist, for resources Terraform made (`devstack.provisioned`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ecommerce.devstack.environment import (
     aws_variables_to_drop,
     child_environment,
 )
+from ecommerce.devstack.gateway import Gateway
 from ecommerce.devstack.jsonfile import write_json
 from ecommerce.devstack.moto_server import start_moto
 from ecommerce.devstack.owned import AlreadyRunning, OwnedProcesses, end_leftovers
@@ -43,6 +46,12 @@ from ecommerce.devstack.postgres import (
 from ecommerce.devstack.process_groups import group_alive, kill_group, signal_group
 from ecommerce.devstack.processes import PROCESSES, Kind, runnable
 from ecommerce.devstack.provision import provision
+from ecommerce.devstack.provisioned import (
+    PROVISION_ENV,
+    NotProvisioned,
+    check_provisioned,
+    provisioning_enabled,
+)
 from ecommerce.devstack.redis_server import start_redis
 from ecommerce.devstack.servers import EmbeddedServer
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
@@ -50,6 +59,7 @@ from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, Upstream, wait_until_answering
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.http.auth import AUDIENCE
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
 EDGE_PORT_ENV = "ECOMMERCE_EDGE_PORT"
@@ -70,6 +80,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="do not echo the processes' logs (files only)"
     )
+    parser.add_argument(
+        "--no-provision",
+        dest="provision",
+        action="store_false",
+        help=f"create no AWS resource: use those that exist (made by Terraform); also "
+        f"${PROVISION_ENV}=off",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +95,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"ecommerce dev: ${EDGE_PORT_ENV} must be a port number, not {configured!r}")
         return 2
     port = args.port if args.port is not None else int(configured or DEFAULT_EDGE_PORT)
-    options = DevOptions(edge_port=port, reset=args.reset, start=args.start, quiet=args.quiet)
+    options = DevOptions(
+        edge_port=port,
+        reset=args.reset,
+        start=args.start,
+        quiet=args.quiet,
+        provision=args.provision and provisioning_enabled(),
+    )
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
 
 
@@ -88,6 +111,7 @@ class DevOptions:
     reset: bool = False
     start: bool = True
     quiet: bool = False
+    provision: bool = True
 
 
 class StartupFailed(RuntimeError):
@@ -190,8 +214,15 @@ class DevStack:
         loop = asyncio.get_running_loop()
         began = loop.time()
         self.say(f"state in {self._state.root}")
+        # API Gateway's throttling and JWT authorizer, with the edge as the token issuer (the
+        # users service publishes its discovery document through it) unless TOKEN_ISSUER names one.
+        api_gateway = Gateway(
+            audience=AUDIENCE, issuer=self._base_env.get("TOKEN_ISSUER", "").strip() or None
+        )
         try:
-            self._edge = await start_edge(self._resolve, LOOPBACK, self._options.edge_port)
+            self._edge = await start_edge(
+                self._resolve, LOOPBACK, self._options.edge_port, api_gateway
+            )
         except OSError as error:
             raise StartupFailed(
                 f"the edge cannot listen on {LOOPBACK}:{self._options.edge_port} ({error}); "
@@ -213,7 +244,7 @@ class DevStack:
         self._planned = {spec.service for spec in present if spec.service}
 
         database_url, redis_url, aws_url, embedded_aws = await self._backing_services()
-        extra_env = {}
+        extra_env = {"TOKEN_ISSUER": api_gateway.issuer or self._edge.url}
         if self._xray is not None:
             extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
         for key in aws_variables_to_drop(embedded=embedded_aws):
@@ -337,14 +368,24 @@ class DevStack:
         """Provision, migrate and seed; returns the domain-events topic's ARN."""
         clients = AwsClients(os.environ["AWS_REGION"])
         try:
-            self.say("provisioning topics, queues, tables, buckets and secrets")
-            async with asyncio.TaskGroup() as group:
-                provisioning = group.create_task(provision(clients, progress=self.say))
-                group.create_task(bootstrap.apply_migrations(database_url, self.say))
+            if self._options.provision:
+                self.say("provisioning topics, queues, tables, buckets and secrets")
+                async with asyncio.TaskGroup() as group:
+                    provisioning = group.create_task(provision(clients, progress=self.say))
+                    group.create_task(bootstrap.apply_migrations(database_url, self.say))
+                topic_arn = provisioning.result()
+            else:
+                self.say(f"provisioning off ({PROVISION_ENV}=off or --no-provision): checking")
+                given = self._base_env.get("ECOMMERCE_TOPIC_ARN", "").strip() or None
+                try:
+                    topic_arn = await check_provisioned(clients, topic_arn=given, progress=self.say)
+                except NotProvisioned as missing:
+                    raise StartupFailed(str(missing)) from None
+                await bootstrap.apply_migrations(database_url, self.say)
             await bootstrap.seed(clients, self.say)
         finally:
             await clients.close()
-        return provisioning.result()
+        return topic_arn
 
     def _resolve(self, service: str) -> Upstream | None:
         if self._supervisor is not None:

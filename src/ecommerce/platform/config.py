@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from ecommerce.resources import physical
 
 MOTO_ACCOUNT_ID = "123456789012"
+DEFAULT_TOKEN_ISSUER = "ecommerce-users"
+"""`iss` of access tokens when TOKEN_ISSUER is unset; in AWS it is https://<public host>."""
 
 
 def _env(name: str, default: str) -> str:
@@ -44,6 +46,7 @@ class Settings:
     worker_grace_seconds: float
     handler_timeout_seconds: float
     access_token_ttl_seconds: int
+    token_issuer: str
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -66,4 +69,5 @@ class Settings:
             worker_grace_seconds=_env_float("WORKER_GRACE_SECONDS", 20.0),
             handler_timeout_seconds=_env_float("HANDLER_TIMEOUT_SECONDS", 25.0),
             access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
+            token_issuer=_env("TOKEN_ISSUER", DEFAULT_TOKEN_ISSUER),
         )

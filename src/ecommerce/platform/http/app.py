@@ -56,7 +56,7 @@ async def _aws_clients(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
-    app[TOKEN_VERIFIER] = verifier = await load_verifier(app[AWS])
+    app[TOKEN_VERIFIER] = verifier = await load_verifier(app[AWS], app[SETTINGS].token_issuer)
     refresher = asyncio.create_task(keep_keys_current(verifier, app[AWS]))
     yield
     refresher.cancel()

@@ -1,7 +1,10 @@
 """Verifying access tokens in every service, from the JWKS kept in Secrets Manager.
 
 The keys are reloaded every minute, and soon after a token names a key not yet known, so a
-rotated key is trusted by every service with no restart.
+rotated key is trusted by every service with no restart. Each key verifies with its own
+algorithm only (RS256 for RSA keys, EdDSA for the Ed25519 keys of older key sets). The issuer
+is a setting (TOKEN_ISSUER): in AWS it is the public URL, which API Gateway's JWT authorizer
+checks too.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from typing import Any, Literal
 
 import jwt
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.config import DEFAULT_TOKEN_ISSUER
 from ecommerce.platform.http.problems import ProblemError
-from ecommerce.platform.jwt_keys import ALGORITHM, public_keys
+from ecommerce.platform.jwt_keys import PublicKey, algorithm_of, public_keys
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import secret_id
 
-ISSUER = "ecommerce-users"
+ISSUER = DEFAULT_TOKEN_ISSUER
+"""The issuer when TOKEN_ISSUER is not set (tests, tools); `ecommerce dev` sets its edge URL."""
 AUDIENCE = "ecommerce"
 
 Role = Literal["customer", "admin"]
@@ -45,11 +49,12 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, keys: dict[str, Ed25519PublicKey]) -> None:
+    def __init__(self, keys: dict[str, PublicKey], issuer: str = ISSUER) -> None:
         self._keys = keys
+        self._issuer = issuer
         self.unknown_kid_seen = asyncio.Event()
 
-    def replace_keys(self, keys: dict[str, Ed25519PublicKey]) -> None:
+    def replace_keys(self, keys: dict[str, PublicKey]) -> None:
         self._keys = dict(keys)
 
     def verify(self, token: str) -> Principal:
@@ -62,9 +67,9 @@ class TokenVerifier:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=[ALGORITHM],
+                algorithms=[algorithm_of(key)],
                 audience=AUDIENCE,
-                issuer=ISSUER,
+                issuer=self._issuer,
                 options={"require": ["exp", "sub", "iat"]},
             )
         except jwt.InvalidTokenError as error:
@@ -75,8 +80,8 @@ class TokenVerifier:
         return Principal(user_id=str(claims["sub"]), email=str(claims.get("email", "")), role=role)
 
 
-async def load_verifier(clients: AwsClients) -> TokenVerifier:
-    return TokenVerifier(await _read_public_keys(clients))
+async def load_verifier(clients: AwsClients, issuer: str = ISSUER) -> TokenVerifier:
+    return TokenVerifier(await _read_public_keys(clients), issuer)
 
 
 async def keep_keys_current(
@@ -102,7 +107,7 @@ async def keep_keys_current(
         last = loop.time()
 
 
-async def _read_public_keys(clients: AwsClients) -> dict[str, Ed25519PublicKey]:
+async def _read_public_keys(clients: AwsClients) -> dict[str, PublicKey]:
     secrets = await clients.client("secretsmanager")
     response = await secrets.get_secret_value(SecretId=secret_id("jwt-public-keys"))
     return public_keys(response["SecretString"])
