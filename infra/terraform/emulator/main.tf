@@ -39,10 +39,13 @@ provider "aws" {
 }
 
 module "application" {
-  source                      = "../modules/application"
-  prefix                      = var.prefix
-  account_id                  = var.account_id
-  cors_allowed_origins        = ["http://127.0.0.1"]
+  source               = "../modules/application"
+  prefix               = var.prefix
+  account_id           = var.account_id
+  cors_allowed_origins = ["http://127.0.0.1"]
+  # The emulators answer plain HTTP, and moto enforces the bucket's "HTTPS only" policy: that
+  # one statement stays out here (it is on in every environment).
+  deny_insecure_transport     = false
   deletion_protection         = false
   force_destroy               = true
   secret_recovery_window_days = 0

@@ -18,13 +18,14 @@ module "tables" {
 }
 
 module "buckets" {
-  source               = "../images-bucket"
-  prefix               = var.prefix
-  buckets              = module.resources.buckets
-  access_log_bucket    = var.access_log_bucket
-  cors_allowed_origins = var.cors_allowed_origins
-  force_destroy        = var.force_destroy
-  tags                 = var.tags
+  source                  = "../images-bucket"
+  prefix                  = var.prefix
+  buckets                 = module.resources.buckets
+  access_log_bucket       = var.access_log_bucket
+  cors_allowed_origins    = var.cors_allowed_origins
+  deny_insecure_transport = var.deny_insecure_transport
+  force_destroy           = var.force_destroy
+  tags                    = var.tags
 }
 
 module "messaging" {

@@ -19,6 +19,12 @@ variable "cors_allowed_origins" {
   type        = list(string)
 }
 
+variable "deny_insecure_transport" {
+  description = "The images bucket refuses plain HTTP (its policy). Off only on the emulators, which speak plain HTTP."
+  type        = bool
+  default     = true
+}
+
 variable "deletion_protection" {
   description = "Refuse to delete the tables (prod)."
   type        = bool

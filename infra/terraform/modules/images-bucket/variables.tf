@@ -19,6 +19,12 @@ variable "cors_allowed_origins" {
   type        = list(string)
 }
 
+variable "deny_insecure_transport" {
+  description = "Refuse every request that is not HTTPS (the bucket policy). Always on in AWS; off only for the plain-HTTP emulators (infra/terraform/emulator), where moto enforces it."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Let terraform destroy delete non-empty buckets (dev only)."
   type        = bool
