@@ -21,6 +21,7 @@ module "buckets" {
   source                  = "../images-bucket"
   prefix                  = var.prefix
   buckets                 = module.resources.buckets
+  access_logging          = var.access_logging
   access_log_bucket       = var.access_log_bucket
   cors_allowed_origins    = var.cors_allowed_origins
   deny_insecure_transport = var.deny_insecure_transport

@@ -57,3 +57,23 @@ output "secret_names" {
   description = "Logical secret name => secret name."
   value       = module.secrets.secret_names
 }
+
+output "redrive_policies" {
+  description = "Logical queue name => its redrive policy (deadLetterTargetArn, maxReceiveCount)."
+  value       = module.messaging.redrive_policies
+}
+
+output "filter_policies" {
+  description = "Logical queue name => filter policy, scope and raw delivery of its subscription."
+  value       = module.messaging.filter_policies
+}
+
+output "declared" {
+  description = "What resources.py declares (through app-resources): queues, tables, buckets, secrets."
+  value = {
+    queues  = module.resources.queues
+    tables  = module.resources.tables
+    buckets = module.resources.buckets
+    secrets = module.resources.secrets
+  }
+}

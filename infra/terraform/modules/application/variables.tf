@@ -8,8 +8,14 @@ variable "account_id" {
   type        = string
 }
 
+variable "access_logging" {
+  description = "Log the images bucket's requests to access_log_bucket (a plan-time switch)."
+  type        = bool
+  default     = false
+}
+
 variable "access_log_bucket" {
-  description = "Bucket that receives the images bucket's server access logs; null for none."
+  description = "Bucket that receives the images bucket's server access logs (with access_logging)."
   type        = string
   default     = null
 }

@@ -37,3 +37,8 @@ output "node_group_name" {
   description = "The managed node group."
   value       = aws_eks_node_group.main.node_group_name
 }
+
+output "node_group_version" {
+  description = "Kubernetes version of the managed node group (the control plane's)."
+  value       = aws_eks_node_group.main.version
+}

@@ -32,3 +32,16 @@ output "access_log_group" {
   description = "Log group of the API's access logs."
   value       = aws_cloudwatch_log_group.access.name
 }
+
+output "routes" {
+  description = "Route key => its authorization type (JWT or NONE)."
+  value       = { for key, route in aws_apigatewayv2_route.route : key => route.authorization_type }
+}
+
+output "authorizer" {
+  description = "The JWT authorizer's issuer and audience."
+  value = {
+    issuer   = aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].issuer
+    audience = aws_apigatewayv2_authorizer.jwt.jwt_configuration[0].audience
+  }
+}

@@ -66,7 +66,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "bucket" {
 }
 
 resource "aws_s3_bucket_logging" "bucket" {
-  for_each      = var.access_log_bucket == null ? {} : aws_s3_bucket.bucket
+  for_each      = var.access_logging ? aws_s3_bucket.bucket : {}
   bucket        = each.value.id
   target_bucket = var.access_log_bucket
   target_prefix = "s3/${each.value.id}/"

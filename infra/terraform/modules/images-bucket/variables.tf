@@ -8,8 +8,14 @@ variable "buckets" {
   type        = list(string)
 }
 
+variable "access_logging" {
+  description = "Log the buckets' requests to access_log_bucket (a plan-time switch: the bucket's name is known only after apply)."
+  type        = bool
+  default     = true
+}
+
 variable "access_log_bucket" {
-  description = "Bucket that receives the server access logs; null for none (the emulator apply)."
+  description = "Bucket that receives the server access logs (with access_logging)."
   type        = string
   default     = null
 }

@@ -28,7 +28,12 @@ output "lb_subnets_cidr" {
   value       = local.lb_block
 }
 
-output "private_subnets_cidrs" {
-  description = "CIDRs of the private subnets (nodes, pods, RDS, ElastiCache)."
-  value       = local.private_cidrs
+output "private_subnets_cidr" {
+  description = "The one block holding every private subnet (nodes, pods, RDS, ElastiCache): the upper half of the VPC."
+  value       = cidrsubnet(var.cidr, 1, 1)
+}
+
+output "interface_endpoints" {
+  description = "Service => interface VPC endpoint ID."
+  value       = { for service, endpoint in aws_vpc_endpoint.interface : service => endpoint.id }
 }

@@ -212,6 +212,7 @@ module "application" {
   source                      = "../application"
   prefix                      = var.prefix
   account_id                  = local.account
+  access_logging              = true
   access_log_bucket           = aws_s3_bucket.access_logs.id
   cors_allowed_origins        = var.cors_allowed_origins
   deletion_protection         = var.deletion_protection
@@ -332,8 +333,8 @@ locals {
     [for name, arn in module.gateway.target_group_arns : "TARGET_GROUP_ARN_${upper(name)}=${arn}"],
     [
       "AWS_REGION=${local.region}",
-      "VPC_CIDR=${module.network.vpc_cidr}",
       "LB_SUBNETS_CIDR=${module.network.lb_subnets_cidr}",
+      "PRIVATE_SUBNETS_CIDR=${module.network.private_subnets_cidr}",
       # The deploy stage replaces this with the hash of the Secret it writes (scripts/k8s-secrets.sh).
       "SECRETS_SHA256=none",
       "",

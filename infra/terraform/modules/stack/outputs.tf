@@ -122,3 +122,32 @@ output "api_access_log_group" {
   description = "Log group of the API Gateway access logs."
   value       = module.gateway.access_log_group
 }
+
+output "checks" {
+  description = "What the environment's terraform tests assert (tests/*.tftest.hcl): queues and their redrive and filter policies, IRSA trust, alarms, database, cache, network and edge facts."
+  value = {
+    declared                   = module.application.declared
+    queue_arns                 = module.application.queue_arns
+    dlq_arns                   = module.application.dlq_arns
+    redrive_policies           = module.application.redrive_policies
+    filter_policies            = module.application.filter_policies
+    trust                      = module.iam.trust
+    oidc_provider_arn          = module.eks.oidc_provider_arn
+    alarms                     = module.observability.alarms
+    alarm_topic_arn            = module.observability.alarm_topic_arn
+    alarm_topic_key_arn        = module.observability.alarm_topic_key_arn
+    alarms_key_arn             = module.observability.alarms_key_arn
+    log_groups                 = module.observability.log_group_names
+    database_multi_az          = module.rds.multi_az
+    database_iam_auth          = module.rds.iam_database_authentication
+    redis_auth_update_strategy = module.redis.auth_token_update_strategy
+    cluster_api_access         = module.pipeline.cluster_api_access
+    cluster_security_group_id  = module.eks.cluster_security_group_id
+    deploy_security_group_id   = module.pipeline.deploy_security_group_id
+    cluster_version            = module.eks.cluster_version
+    node_group_version         = module.eks.node_group_version
+    interface_endpoints        = module.network.interface_endpoints
+    api_routes                 = module.gateway.routes
+    api_authorizer             = module.gateway.authorizer
+  }
+}
