@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-import asyncpg
-
 from ecommerce.orders.service import apply_event
 from ecommerce.orders.store import OrderStore
+from ecommerce.platform.database import create_pool
 from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
@@ -16,7 +15,7 @@ EVENTS = ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "Payment
 
 
 async def main(runtime: WorkerRuntime) -> None:
-    pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=10)
+    pool = await create_pool(runtime.settings, runtime.clients, min_size=1, max_size=10)
     try:
         handle = partial(apply_event, OrderStore(pool))
         await runtime.consume("orders", EventDispatcher(dict.fromkeys(EVENTS, handle)))

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
-import asyncpg
 import structlog
 from aiohttp import web
 
@@ -17,7 +16,8 @@ from ecommerce.orders.placement import PlacementError
 from ecommerce.orders.schemas import OrderOut, OrderPage, PlaceOrderRequest, order_document
 from ecommerce.orders.store import OrderStore
 from ecommerce.platform.config import Settings
-from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
+from ecommerce.platform.database import create_pool
+from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
@@ -166,7 +166,7 @@ def _shown(order: Order | None) -> web.Response:
 
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    pool = await create_pool(settings, app[AWS], min_size=1, max_size=10)
     session = aiohttp.ClientSession(trace_configs=client_trace_configs())
     store = OrderStore(pool)
     app[STORE] = store

@@ -35,6 +35,7 @@ class Settings:
     region: str
     account_id: str
     database_url: str
+    database_iam_auth: bool
     redis_url: str
     host: str
     port: int
@@ -58,6 +59,7 @@ class Settings:
             region=region,
             account_id=account_id,
             database_url=_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+            database_iam_auth=_env("DATABASE_IAM_AUTH", "false").lower() in ("true", "1", "yes"),
             redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
             host=_env("HOST", "0.0.0.0"),
             port=_env_int("PORT", 8000),
