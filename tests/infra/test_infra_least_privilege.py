@@ -39,7 +39,7 @@ def test_declarations_are_well_formed() -> None:
         | {f"topic/{RESOURCES.topic}"}
         | {f"bucket/{b}/*" for b in RESOURCES.buckets}
         | {f"secret/{s.name}" for s in RESOURCES.secrets}
-        | {"log-group/application/*", "*"}
+        | {"log-group/application/*", "dbuser/orders", "*"}
     )
     for name, deployable in declarations().items():
         assert deployable["kind"] in KNOWN_KINDS, name
@@ -187,6 +187,7 @@ def test_unexercised_lists_declared_actions_no_call_used() -> None:
     report = unexercised(recorded)
     assert "cart-api" not in report
     assert report["orders-worker"] == {
+        "rds-db:connect",
         "sqs:SendMessage",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",

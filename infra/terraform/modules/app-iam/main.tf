@@ -10,8 +10,6 @@ locals {
       service_account = d.service_account
     }
   }
-  # The one Kubernetes service account each role trusts.
-  subjects = { for name, d in local.deployables : name => "system:serviceaccount:${d.namespace}:${d.service_account}" }
 }
 
 data "aws_iam_policy_document" "trust" {
@@ -25,7 +23,7 @@ data "aws_iam_policy_document" "trust" {
     condition {
       test     = "StringEquals"
       variable = "${var.oidc_issuer}:sub"
-      values   = [local.subjects[each.key]]
+      values   = ["system:serviceaccount:${each.value.namespace}:${each.value.service_account}"]
     }
     condition {
       test     = "StringEquals"

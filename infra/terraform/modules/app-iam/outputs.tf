@@ -13,7 +13,7 @@ output "trust" {
   value = {
     for name, d in local.deployables : name => {
       provider = var.oidc_provider_arn
-      sub      = local.subjects[name]
+      sub      = "system:serviceaccount:${d.namespace}:${d.service_account}"
       aud      = "sts.amazonaws.com"
     }
   }

@@ -18,8 +18,12 @@ locals {
     [for name, d in local.declarations : name if d.namespace == "ecommerce"],
     var.unprivileged_workloads,
   )
-  # Every handler and worker writes a Heartbeat metric under its deployable name.
-  heartbeat_services = [for name, d in local.declarations : name if contains(["handler", "worker"], d.kind)]
+  # Every handler and worker writes a Heartbeat metric under its Service dimension: a
+  # frontend's service name (handlers.users => users), a worker's deployable name.
+  heartbeat_services = [
+    for name, d in local.declarations : d.kind == "handler" ? trimprefix(d.module, "handlers.") : name
+    if contains(["handler", "worker"], d.kind)
+  ]
   # The Service dimension of the HTTP metrics is the handler module's name: handlers.users => users.
   frontends = [for name, d in local.declarations : trimprefix(d.module, "handlers.") if d.kind == "handler"]
   # Workers that consume a queue: their Service dimension (the name run_worker() is given, the

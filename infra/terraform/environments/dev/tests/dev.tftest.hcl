@@ -86,7 +86,11 @@ run "apply" {
   assert {
     condition = alltrue([
       for name, deployable in jsondecode(file("../../../iam/permissions.json")).deployables :
-      lookup(module.stack.checks.alarms, "acme-shop-dev-${name}-metrics-missing", { treat_missing_data = "none" }).treat_missing_data == "breaching"
+      lookup(
+        module.stack.checks.alarms,
+        "acme-shop-dev-${deployable.kind == "handler" ? trimprefix(deployable.module, "handlers.") : name}-metrics-missing",
+        { treat_missing_data = "none" }
+      ).treat_missing_data == "breaching"
       if contains(["handler", "worker"], deployable.kind)
     ])
     error_message = "A handler or worker has no alarm for its heartbeat going missing."
