@@ -89,6 +89,7 @@ resource "aws_lb" "internal" {
 }
 
 resource "aws_lb_target_group" "service" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the ALB (API Gateway reaches it over HTTPS through the VPC link); the last hop to the pods stays inside the VPC, admitted only from the ALB's security group and the load balancer subnets.
   for_each             = toset(module.routes.services)
   name                 = substr("${var.prefix}-${each.key}", 0, 32)
   port                 = var.frontend_port
@@ -194,6 +195,7 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
 }
 
 resource "aws_apigatewayv2_route" "route" {
+  #checkov:skip=CKV_AWS_309:Each route's authorization comes from api-routes: the JWT authorizer on the authenticated ones; the catalog, sign-up, sign-in and the OpenID discovery are public by design (authorization_type NONE, throttled).
   for_each           = module.routes.gateway_routes
   api_id             = aws_apigatewayv2_api.public.id
   route_key          = each.key
