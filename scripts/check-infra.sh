@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.0}"
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.35.0}"
 TOOLS=.venv-infra/bin
 STEPS=10
 step=0

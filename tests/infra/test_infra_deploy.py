@@ -150,7 +150,7 @@ def test_the_services_connect_with_iam_tokens_and_verified_tls() -> None:
     assert re.search(rf"^ADD .*global-bundle\.pem {re.escape(bundle)}$", dockerfile, re.M)
     secrets = (REPO / "scripts" / "k8s-secrets.sh").read_text(encoding="utf-8")
     assert "sslmode=verify-full&sslrootcert=" in secrets
-    assert f'RDS_CA_BUNDLE:-{bundle}' in secrets
+    assert f"RDS_CA_BUNDLE:-{bundle}" in secrets
 
 
 # --- the image -------------------------------------------------------------------------------
@@ -161,7 +161,9 @@ def test_the_healthcheck_asks_the_port_each_role_listens_on() -> None:
 
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert 'CMD ["python", "-m", "ecommerce.healthcheck"]' in dockerfile
-    assert f"PORT={DEFAULT_PORT}" in dockerfile and f"HEALTH_PORT={DEFAULT_HEALTH_PORT}" in dockerfile
+    assert (
+        f"PORT={DEFAULT_PORT}" in dockerfile and f"HEALTH_PORT={DEFAULT_HEALTH_PORT}" in dockerfile
+    )
 
 
 # --- Kubernetes and the deploy ---------------------------------------------------------------
@@ -212,8 +214,10 @@ def test_pods_that_read_the_secret_roll_when_it_changes() -> None:
     readers = set()
     for path in sorted((REPO / "k8s" / "base" / "apps").glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text()):
-            if document and document["kind"] == "Deployment" and "ecommerce-secrets" in str(
-                document["spec"]["template"]["spec"]
+            if (
+                document
+                and document["kind"] == "Deployment"
+                and "ecommerce-secrets" in str(document["spec"]["template"]["spec"])
             ):
                 readers.add(document["metadata"]["name"])
     assert readers and readers == hashed
@@ -253,16 +257,20 @@ def test_the_deploy_migrates_before_any_deployment_rolls(tmp_path: Path) -> None
     env, calls = fake_kubectl(tmp_path)
     try:
         subprocess.run(
-            ["bash", str(REPO / "scripts" / "deploy-k8s.sh")], env=env, check=True,
-            capture_output=True, text=True,
+            ["bash", str(REPO / "scripts" / "deploy-k8s.sh")],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         written = env_file(deploy_env)["SECRETS_SHA256"]
     finally:
         deploy_env.write_text(before, encoding="utf-8")
     assert re.fullmatch(r"[0-9a-f]{64}", written)
     applies = [
-        line for line in calls.read_text().splitlines() if line.startswith("kubectl apply")
-        or line.startswith("kubectl -n ecommerce wait")
+        line
+        for line in calls.read_text().splitlines()
+        if line.startswith("kubectl apply") or line.startswith("kubectl -n ecommerce wait")
     ]
     assert "-l app.kubernetes.io/component notin (api,worker)" in applies[1]
     assert applies[2].startswith("kubectl -n ecommerce wait --for=condition=complete job/")

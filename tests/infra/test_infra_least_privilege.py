@@ -46,7 +46,12 @@ def test_declarations_are_well_formed() -> None:
         assert deployable["service_account"] and deployable["namespace"], name
         for grant in declared_grants()[name]:
             assert grant.resource in logical, f"{name}: unknown resource {grant.resource}"
-            assert grant.action[:1].isupper() and ":" not in grant.action, f"{name}: {grant}"
+            # IAM actions are PascalCase, but for RDS IAM authentication's rds-db:connect.
+            cased = grant.action[:1].isupper() or (grant.service, grant.action) == (
+                "rds-db",
+                "connect",
+            )
+            assert cased and ":" not in grant.action, f"{name}: {grant}"
             operation = (grant.service, grant.action)
             assert operation not in OPERATION_ACTIONS, f"{name}: {grant} is an operation"
             assert operation not in TRANSACTION_ITEM_ACTIONS, f"{name}: {grant} is no IAM action"
