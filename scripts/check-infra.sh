@@ -4,7 +4,8 @@
 #   2 terraform init -backend=false + validate of every environment, module and the emulator
 #     root, with the hashicorp/aws provider from the offline mirror (scripts/terraform-env.sh)
 #   3 terraform test: environments/dev and environments/prod planned and applied whole with a
-#     mocked aws provider, and their assertions (environments/*/tests/*.tftest.hcl)
+#     mocked aws provider, then the assertions of infra/terraform/tests/stack-checks on what the
+#     apply made (environments/*/tests/*.tftest.hcl)
 #   4 checkov on infra/terraform: zero failed checks (skips carry their reason inline)
 #   5 kubectl kustomize: render k8s/overlays/dev, k8s/overlays/prod and k8s/cluster
 #   6 Kubernetes schema validation of the rendered manifests, and the deploy rules
