@@ -201,7 +201,18 @@ data "aws_eks_addon_version" "addon" {
   most_recent        = true
 }
 
-data "aws_iam_policy_document" "vpc_cni_trust" {
+# The cluster's own IRSA roles (the application's are in app-iam): each trusts one service
+# account of kube-system through the cluster's OIDC provider.
+locals {
+  oidc_issuer_host = replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")
+  system_service_accounts = {
+    vpc_cni            = "aws-node"
+    cluster_autoscaler = "cluster-autoscaler"
+  }
+}
+
+data "aws_iam_policy_document" "irsa_trust" {
+  for_each = local.system_service_accounts
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -210,12 +221,12 @@ data "aws_iam_policy_document" "vpc_cni_trust" {
     }
     condition {
       test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:sub"
-      values   = ["system:serviceaccount:kube-system:aws-node"]
+      variable = "${local.oidc_issuer_host}:sub"
+      values   = ["system:serviceaccount:kube-system:${each.value}"]
     }
     condition {
       test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:aud"
+      variable = "${local.oidc_issuer_host}:aud"
       values   = ["sts.amazonaws.com"]
     }
   }
@@ -223,7 +234,7 @@ data "aws_iam_policy_document" "vpc_cni_trust" {
 
 resource "aws_iam_role" "vpc_cni" {
   name               = "${var.name}-vpc-cni"
-  assume_role_policy = data.aws_iam_policy_document.vpc_cni_trust.json
+  assume_role_policy = data.aws_iam_policy_document.irsa_trust["vpc_cni"].json
   tags               = var.tags
 }
 
@@ -298,30 +309,10 @@ resource "aws_eks_access_entry" "deployer" {
 
 # --- the Cluster Autoscaler's role ------------------------------------------------------------
 
-data "aws_iam_policy_document" "cluster_autoscaler_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [aws_iam_openid_connect_provider.cluster.arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:sub"
-      values   = ["system:serviceaccount:kube-system:cluster-autoscaler"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "cluster_autoscaler" {
   name               = "${var.name}-cluster-autoscaler"
   description        = "IRSA role of the Cluster Autoscaler (kube-system)"
-  assume_role_policy = data.aws_iam_policy_document.cluster_autoscaler_trust.json
+  assume_role_policy = data.aws_iam_policy_document.irsa_trust["cluster_autoscaler"].json
   tags               = var.tags
 }
 
