@@ -42,7 +42,8 @@ tf() { TF_DATA_DIR="$work/tfdata" "$TERRAFORM" -chdir="$MODULE" "$@"; }
 # the leftover check below proves it.
 forget_what_localstack_cannot_delete() {
   if [[ "${tier:-}" == localstack ]]; then
-    tf state rm -no-color 'module.application.module.messaging.aws_sqs_queue_redrive_allow_policy.dlq' \
+    tf state rm -no-color -backup="$work/state-rm.backup" \
+      'module.application.module.messaging.aws_sqs_queue_redrive_allow_policy.dlq' \
       >/dev/null 2>&1 || true
   fi
 }
