@@ -6,7 +6,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-unit test-integration test-e2e test-chaos lint typecheck check bench reset clean \
-        localstack localstack-stop test-localstack check-infra bench-env bench-quick bench-consumer
+        localstack localstack-stop test-localstack check-infra test-terraform bench-env bench-quick \
+        bench-consumer
 
 setup: $(STAMP) ## create .venv and install the project with its locked dependencies
 
@@ -50,8 +51,13 @@ localstack-stop: ## stop LocalStack and everything it started
 test-localstack: $(STAMP) ## integration + e2e tiers against LocalStack
 	@bash scripts/test-localstack.sh
 
-check-infra: $(STAMP) ## Terraform, Kubernetes, Dockerfile and IAM checks (static)
+check-infra: $(STAMP) ## terraform validate and test (mocked provider), Kubernetes, Dockerfile and IAM checks
 	@bash scripts/check-infra.sh
+
+# Terraform applied to moto, then to LocalStack (port 4566: on a shared machine run
+# `flock /tmp/localstack.lock make test-terraform`): the saga on what it made, destroy, nothing left.
+test-terraform: $(STAMP) ## apply the application's Terraform to the emulators and run the saga on it
+	@bash scripts/test-terraform.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

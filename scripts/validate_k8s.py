@@ -4,7 +4,13 @@ Built-in kinds go through kubernetes-validate in strict mode (unknown fields are
 against the Kubernetes version given by --kubernetes-version. KEDA's ScaledObject and
 TriggerAuthentication have no schema there (they are CRDs): they are validated against
 scripts/k8s-schemas/keda-v2.json, a hand-written subset of KEDA's CRD schemas, and reported
-as such. Any other kind without a schema fails. Exit status 1 on any failure.
+as such, and so is the load balancer controller's TargetGroupBinding (scripts/k8s-schemas/
+elbv2-v1beta1.json). Any other kind without a schema fails. Then the rules of a deploy that
+survives its second run, over each rendered file as a whole:
+  - no Deployment that an HPA or a KEDA ScaledObject scales carries spec.replicas (server-side
+    apply would take the count back from the autoscaler, and fail on the field conflict);
+  - each TargetGroupBinding names a Service of the same file (the target group gets its pods).
+Exit status 1 on any failure.
 """
 
 from __future__ import annotations
@@ -20,8 +26,14 @@ yaml: Any = importlib.import_module("yaml")
 jsonschema: Any = importlib.import_module("jsonschema")
 kubernetes_validate: Any = importlib.import_module("kubernetes_validate")
 
-KEDA_SCHEMA = Path(__file__).with_name("k8s-schemas") / "keda-v2.json"
-KEDA_KINDS = {("keda.sh/v1alpha1", "ScaledObject"), ("keda.sh/v1alpha1", "TriggerAuthentication")}
+SCHEMAS = Path(__file__).with_name("k8s-schemas")
+KEDA_SCHEMA = SCHEMAS / "keda-v2.json"
+ELBV2_SCHEMA = SCHEMAS / "elbv2-v1beta1.json"
+CRD_SCHEMAS = {
+    ("keda.sh/v1alpha1", "ScaledObject"): KEDA_SCHEMA,
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): KEDA_SCHEMA,
+    ("elbv2.k8s.aws/v1beta1", "TargetGroupBinding"): ELBV2_SCHEMA,
+}
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -29,17 +41,50 @@ def documents(path: Path) -> list[dict[str, Any]]:
         return [d for d in yaml.safe_load_all(stream) if d]
 
 
+def deploy_rule_failures(objects: list[dict[str, Any]], where: str) -> list[str]:
+    """The rules of a deploy that survives its second run (see the module's docstring)."""
+    failures: list[str] = []
+    scaled = {
+        (o.get("metadata", {}).get("namespace"), o["spec"]["scaleTargetRef"]["name"])
+        for o in objects
+        if o.get("kind") in ("HorizontalPodAutoscaler", "ScaledObject")
+        and o["spec"]["scaleTargetRef"].get("kind", "Deployment") == "Deployment"
+    }
+    services = {
+        (o.get("metadata", {}).get("namespace"), o["metadata"]["name"])
+        for o in objects
+        if o.get("kind") == "Service"
+    }
+    for o in objects:
+        key = (o.get("metadata", {}).get("namespace"), o.get("metadata", {}).get("name"))
+        if o.get("kind") == "Deployment" and key in scaled and "replicas" in o.get("spec", {}):
+            failures.append(
+                f"{where}: Deployment/{key[1]} sets spec.replicas, but an autoscaler owns it"
+            )
+        if o.get("kind") == "TargetGroupBinding":
+            service = (key[0], o["spec"]["serviceRef"]["name"])
+            if service not in services:
+                failures.append(
+                    f"{where}: TargetGroupBinding/{key[1]} names no Service {service[1]}"
+                )
+    return failures
+
+
 def validate(path: Path, version: str) -> tuple[int, int, list[str]]:
     """(built-in objects checked, CRD objects checked, failures) for one rendered file."""
-    keda = jsonschema.Draft202012Validator(json.loads(KEDA_SCHEMA.read_text(encoding="utf-8")))
+    validators = {
+        kind: jsonschema.Draft202012Validator(json.loads(schema.read_text(encoding="utf-8")))
+        for kind, schema in CRD_SCHEMAS.items()
+    }
     builtin = crd = 0
-    failures: list[str] = []
-    for document in documents(path):
+    objects = documents(path)
+    failures: list[str] = deploy_rule_failures(objects, path.name)
+    for document in objects:
         kind = (document.get("apiVersion", ""), document.get("kind", ""))
         name = f"{path.name}: {kind[1]}/{document.get('metadata', {}).get('name', '?')}"
-        if kind in KEDA_KINDS:
+        if kind in validators:
             crd += 1
-            errors = sorted(keda.iter_errors(document), key=lambda e: list(e.path))
+            errors = sorted(validators[kind].iter_errors(document), key=lambda e: list(e.path))
             failures.extend(f"{name}: {e.message} at {list(e.path)}" for e in errors)
             continue
         try:
@@ -63,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         status = "FAILED" if failures else "ok"
         print(
             f"  {path}: {builtin} objects valid against Kubernetes {args.kubernetes_version} "
-            f"(strict); {crd} KEDA objects against {KEDA_SCHEMA.name} (hand-written subset of "
-            f"KEDA's CRD schemas: the upstream CRDs are not vendored) -- {status}"
+            f"(strict); {crd} CRD objects against {KEDA_SCHEMA.name} and {ELBV2_SCHEMA.name} "
+            f"(hand-written subsets of the KEDA and load balancer controller CRD schemas: the "
+            f"upstream CRDs are not vendored); deploy rules checked -- {status}"
         )
         for failure in failures:
             print(f"    {failure}")

@@ -7,12 +7,12 @@ import asyncio
 from functools import partial
 
 import aiohttp
-import asyncpg
 
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
 from ecommerce.orders.service import apply_event
 from ecommerce.orders.store import OrderStore, no_session_reset
+from ecommerce.platform.database import create_pool
 from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
@@ -22,8 +22,8 @@ RESYNC_RETRY_SECONDS = 5.0
 
 async def main(runtime: WorkerRuntime) -> None:
     settings = runtime.settings
-    pool = await asyncpg.create_pool(
-        settings.database_url, min_size=1, max_size=10, reset=no_session_reset
+    pool = await create_pool(
+        settings, runtime.clients, min_size=1, max_size=10, reset=no_session_reset
     )
     try:
         async with aiohttp.ClientSession() as session:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
 from ecommerce.orders.outbox_relay import OutboxRelay
+from ecommerce.platform.database import create_pool
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
 
 async def main(runtime: WorkerRuntime) -> None:
-    pool = await asyncpg.create_pool(runtime.settings.database_url, min_size=1, max_size=4)
+    pool = await create_pool(runtime.settings, runtime.clients, min_size=1, max_size=4)
     try:
         sns = await runtime.clients.client("sns")
         relay = OutboxRelay(pool, EventPublisher(sns, runtime.settings.topic_arn))

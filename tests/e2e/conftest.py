@@ -5,7 +5,9 @@
 At the end it sends SIGINT and asserts that nothing of the stack is left running.
 
 External servers given to the suite are used by the stack too: a fresh database on
-`DATABASE_URL`'s server, and a unique `ECOMMERCE_PREFIX` on `AWS_ENDPOINT_URL`.
+`DATABASE_URL`'s server, and a unique `ECOMMERCE_PREFIX` on `AWS_ENDPOINT_URL` — unless
+provisioning is off (`ECOMMERCE_PROVISION=off`, as `make test-terraform` runs it): then the
+stack runs on the resources that exist under the `ECOMMERCE_PREFIX` given.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from devstack_runner import RunningStack, boot_stack, stop_stack
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
+from ecommerce.devstack.provisioned import provisioning_enabled
 from ecommerce.platform.call_log import CALL_LOG_ENV
 
 
@@ -53,7 +56,7 @@ def stack_environ(
     env.setdefault("ECOMMERCE_TRACE_SAMPLING", "all")
     if stack_database_url is not None:
         env["DATABASE_URL"] = stack_database_url
-    if env.get("AWS_ENDPOINT_URL", "").strip():
+    if env.get("AWS_ENDPOINT_URL", "").strip() and provisioning_enabled(env):
         env["ECOMMERCE_PREFIX"] = f"e{uuid.uuid4().hex[:10]}"
     return env
 

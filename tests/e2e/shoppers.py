@@ -99,3 +99,12 @@ async def wait_for_stock(
             return stock
         await asyncio.sleep(0.2)
     return await stock_of(session, edge, product_id)
+
+
+GATEWAY_UNAUTHORIZED = {"message": "Unauthorized"}
+"""What API Gateway's JWT authorizer (and the local edge, which mirrors it) answers a request
+without a valid token on an authenticated route: its own JSON, not a problem document."""
+
+
+def is_gateway_unauthorized(status: int, content_type: str, document: Any) -> bool:
+    return (status, content_type, document) == (401, "application/json", GATEWAY_UNAUTHORIZED)

@@ -1,7 +1,8 @@
 """Every route against anonymous, the owner, another customer and an admin, through the edge.
 
-Anonymous gets 401, a customer on an admin route 403, and another customer's order 404; no one
-reads or changes another customer's cart or orders (carts are addressed by the token alone).
+Anonymous gets 401 (from the gateway, in API Gateway's words), a customer on an admin route
+403, and another customer's order 404; no one reads or changes another customer's cart or
+orders (carts are addressed by the token alone).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from devstack_runner import RunningStack
-from shoppers import Customer, new_customer
+from shoppers import Customer, is_gateway_unauthorized, new_customer
 from test_catalog_admin_e2e import login
 
 from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
@@ -98,6 +99,9 @@ async def test_every_route_answers_each_kind_of_caller_as_it_should(
             status, content_type, _, document = await callers[who].call(method, path, body)
             if status != want:
                 wrong.append(f"{method} {path} as {who}: {status}, expected {want}: {document}")
+            elif who == "anonymous" and status == 401:
+                if not is_gateway_unauthorized(status, content_type, document):
+                    wrong.append(f"{method} {path} as {who}: not the gateway's 401: {document}")
             elif status >= 400 and content_type != "application/problem+json":
                 wrong.append(f"{method} {path} as {who}: {status} is not a problem document")
     assert not wrong, "\n".join(wrong)

@@ -21,6 +21,7 @@ from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASS
 from ecommerce.devstack.environment import aws_environment
 from ecommerce.devstack.process_groups import pid_alive
 from ecommerce.edge_routes import EDGE_ROUTES
+from ecommerce.gateway_routes import route_for
 from ecommerce.platform.aws import AwsClients
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +73,10 @@ def test_the_edge_routes_each_prefix_to_its_running_service(stack: RunningStack)
     running = {p["name"] for p in children(stack) if p["kind"] == "handler"}
     for prefix, service in EDGE_ROUTES:
         status, headers, body = http_get(f"{stack.edge}{prefix}/e2e-probe")
-        if service in running:
+        if route_for("GET", f"{prefix}/e2e-probe").authorized:
+            # The gateway's authorizer answers before any service is chosen.
+            assert (status, json.loads(body)) == (401, {"message": "Unauthorized"}), prefix
+        elif service in running:
             assert headers.get("X-Edge-Upstream") == service, (prefix, status, body)
             assert status < 500, (prefix, status, body)
         else:

@@ -114,6 +114,7 @@ def logical_variables() -> dict[str, Any]:
         "bucket_arns": {name: f"bucket/{name}" for name in resources["buckets"]},
         "secret_arns": {name: f"secret/{name}" for name in resources["secrets"]},
         "application_log_group_arn_prefix": "log-group/application/",
+        "database_user_arn": "dbuser/orders",
         "lb_controller_policy_arn": "LB_CONTROLLER_POLICY",
         "tags": {},
     }

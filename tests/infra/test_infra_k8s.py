@@ -137,14 +137,26 @@ def test_every_container_is_locked_down() -> None:
             assert "livenessProbe" in container and "readinessProbe" in container, name
 
 
-def test_ingress_routes_exactly_the_edge_routes() -> None:
-    (ingress,) = load(K8S / "base" / "ingress.yaml")
-    assert ingress["spec"]["ingressClassName"] == "alb"
-    (rule,) = ingress["spec"]["rules"]
-    routes = {
-        (p["path"], p["backend"]["service"]["name"], p["pathType"]) for p in rule["http"]["paths"]
-    }
-    assert routes == {(prefix, f"{service}-api", "Prefix") for prefix, service in EDGE_ROUTES}
+def test_every_frontend_is_bound_to_its_target_group() -> None:
+    """The internal ALB reaches the frontends through target groups that the load balancer
+    controller fills from these bindings (the ALB's routes: test_infra_gateway.py)."""
+    bindings = {d["metadata"]["name"]: d for d in load(K8S / "base" / "target-group-bindings.yaml")}
+    frontends = {f"{service}-api" for _, service in EDGE_ROUTES}
+    assert set(bindings) == frontends
+    replacements = load(K8S / "components" / "aws" / "kustomization.yaml")[0]["replacements"]
+    for name, binding in bindings.items():
+        assert binding["kind"] == "TargetGroupBinding"
+        assert binding["spec"]["serviceRef"] == {"name": name, "port": "http"}
+        assert binding["spec"]["targetType"] == "ip"
+        sources = {
+            r["source"]["fieldPath"]
+            for r in replacements
+            if any(
+                t["select"].get("name") == name and t["select"]["kind"] == "TargetGroupBinding"
+                for t in r["targets"]
+            )
+        }
+        assert sources == {f"data.TARGET_GROUP_ARN_{name.removesuffix('-api').upper()}"}
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])
@@ -152,7 +164,16 @@ def test_overlay_deploy_env_has_every_key_terraform_writes(environment: str) -> 
     keys = set(env_file(K8S / "overlays" / environment / "deploy.env"))
     expected = {f"ROLE_ARN_{n.upper().replace('-', '_')}" for n in declarations()}
     expected |= {f"QUEUE_URL_{q.name.upper()}" for q in RESOURCES.queues}
-    expected |= {"AWS_REGION", "VPC_CIDR", "PUBLIC_HOST", "CERTIFICATE_ARN"}
+    expected |= {f"TARGET_GROUP_ARN_{service.upper()}" for _, service in EDGE_ROUTES}
+    expected |= {"AWS_REGION", "LB_SUBNETS_CIDR", "PRIVATE_SUBNETS_CIDR", "SECRETS_SHA256"}
     assert keys == expected
     app = set(env_file(K8S / "overlays" / environment / "app.env"))
-    assert {"AWS_REGION", "ECOMMERCE_PREFIX", "ECOMMERCE_TOPIC_ARN"} <= app
+    assert {
+        "AWS_REGION",
+        "ECOMMERCE_PREFIX",
+        "ECOMMERCE_TOPIC_ARN",
+        "TOKEN_ISSUER",
+        "DATABASE_URL",
+        "DATABASE_IAM_AUTH",
+        "DATABASE_APP_USER",
+    } <= app

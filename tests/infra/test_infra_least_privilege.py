@@ -39,14 +39,19 @@ def test_declarations_are_well_formed() -> None:
         | {f"topic/{RESOURCES.topic}"}
         | {f"bucket/{b}/*" for b in RESOURCES.buckets}
         | {f"secret/{s.name}" for s in RESOURCES.secrets}
-        | {"log-group/application/*", "*"}
+        | {"log-group/application/*", "dbuser/orders", "*"}
     )
     for name, deployable in declarations().items():
         assert deployable["kind"] in KNOWN_KINDS, name
         assert deployable["service_account"] and deployable["namespace"], name
         for grant in declared_grants()[name]:
             assert grant.resource in logical, f"{name}: unknown resource {grant.resource}"
-            assert grant.action[:1].isupper() and ":" not in grant.action, f"{name}: {grant}"
+            # IAM actions are PascalCase, but for RDS IAM authentication's rds-db:connect.
+            cased = grant.action[:1].isupper() or (grant.service, grant.action) == (
+                "rds-db",
+                "connect",
+            )
+            assert cased and ":" not in grant.action, f"{name}: {grant}"
             operation = (grant.service, grant.action)
             assert operation not in OPERATION_ACTIONS, f"{name}: {grant} is an operation"
             assert operation not in TRANSACTION_ITEM_ACTIONS, f"{name}: {grant} is no IAM action"
@@ -187,6 +192,7 @@ def test_unexercised_lists_declared_actions_no_call_used() -> None:
     report = unexercised(recorded)
     assert "cart-api" not in report
     assert report["orders-worker"] == {
+        "rds-db:connect",
         "sqs:SendMessage",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",

@@ -28,6 +28,7 @@ def test_the_doc_names_the_metrics() -> None:
         "MessageAge",
         "Requests",
         "Latency",
+        "Heartbeat",
     }
 
 

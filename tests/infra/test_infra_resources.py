@@ -260,7 +260,11 @@ WIRING = {
 
 
 def test_stack_wires_app_resources_into_the_modules() -> None:
-    modules = {b.labels[0]: b.body for b in blocks(MODULES / "stack") if b.kind == "module"}
+    """stack -> application (what the emulator apply also uses) -> the modules."""
+    stack = {b.labels[0]: b.body for b in blocks(MODULES / "stack") if b.kind == "module"}
+    assert stack["application"]["source"] == "../application"
+    assert stack["application"]["prefix"] == "${var.prefix}"
+    modules = {b.labels[0]: b.body for b in blocks(MODULES / "application") if b.kind == "module"}
     assert modules["resources"]["source"] == "../app-resources"
     for name, arguments in WIRING.items():
         for argument, expression in arguments.items():

@@ -424,7 +424,7 @@ async def test_every_route_needs_a_valid_token(harness: Harness) -> None:
     expired = jwt.encode(
         {"sub": "x", "role": "customer", "iss": ISSUER, "aud": AUDIENCE, "iat": 1, "exp": 2},
         harness.signing_key.private_key,
-        algorithm="EdDSA",
+        algorithm=harness.signing_key.algorithm,
         headers={"kid": harness.signing_key.kid},
     )
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Bearer {expired}"}):

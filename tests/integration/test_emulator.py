@@ -1,4 +1,4 @@
-"""The local emulator's fixes (`ecommerce.devstack.moto_patches`) keep AWS's behaviour: a
+"""The local emulator's fixes (`ecommerce.devstack.moto_fixes`) keep AWS's behaviour: a
 cancelled transaction leaves every item as it was, and receives still honour retention."""
 
 from __future__ import annotations

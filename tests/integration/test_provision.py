@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ecommerce.devstack.provision import provision
 from ecommerce.platform.aws import AwsClients
-from ecommerce.platform.jwt_keys import current_signing_key, public_keys
+from ecommerce.platform.jwt_keys import PublicKey, current_signing_key, public_keys
 from ecommerce.resources import RESOURCES, physical, secret_id
 
 pytestmark = pytest.mark.integration
@@ -161,13 +162,16 @@ async def test_buckets_exist(clients: AwsClients) -> None:
         await s3.head_bucket(Bucket=physical(bucket))
 
 
+def der(key: PublicKey) -> bytes:
+    return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
 async def test_the_signing_secret_and_the_jwks_are_one_key_set(clients: AwsClients) -> None:
     signing = current_signing_key(await secret(clients, "jwt-signing-keys"))
     published = public_keys(await secret(clients, "jwt-public-keys"))
     assert signing.kid in published
-    assert published[signing.kid].public_bytes_raw() == (
-        signing.private_key.public_key().public_bytes_raw()
-    )
+    assert signing.algorithm == "RS256"  # what API Gateway's JWT authorizer accepts
+    assert der(published[signing.kid]) == der(signing.private_key.public_key())
 
 
 async def test_provisioning_again_keeps_secrets_and_adds_nothing(clients: AwsClients) -> None:

@@ -120,7 +120,7 @@ async def test_login_issues_a_token_the_published_keys_verify(client: TestClient
     claims = jwt.decode(
         body["access_token"],
         public_keys(jwks)[kid],
-        algorithms=["EdDSA"],
+        algorithms=["RS256"],
         audience=AUDIENCE,
         issuer=ISSUER,
     )

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ecommerce.platform.metrics import HttpMetrics, QueueMetrics, status_class
+from ecommerce.platform.metrics import HttpMetrics, QueueMetrics, heartbeat, status_class
 
 
 def documents(out: str) -> list[dict]:  # type: ignore[type-arg]
@@ -51,3 +51,14 @@ def test_queue_metrics_name_what_the_alarms_read(capsys: pytest.CaptureFixture[s
 )
 def test_status_class(status: int, klass: str) -> None:
     assert status_class(status) == klass
+
+
+def test_a_heartbeat_is_one_count_under_the_service(capsys: pytest.CaptureFixture[str]) -> None:
+    heartbeat("orders-worker")
+    (line,) = capsys.readouterr().out.splitlines()
+    document = json.loads(line)
+    assert document["Service"] == "orders-worker" and document["Heartbeat"] == 1
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Ecommerce"
+    assert directive["Dimensions"] == [["Service"]]
+    assert directive["Metrics"] == [{"Name": "Heartbeat", "Unit": "Count"}]

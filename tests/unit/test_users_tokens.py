@@ -1,11 +1,14 @@
+import json
 from datetime import UTC, datetime
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ecommerce.platform.http.auth import AUDIENCE, ISSUER, TokenVerifier
 from ecommerce.platform.http.problems import ProblemError
-from ecommerce.platform.jwt_keys import current_signing_key, generate_key_set, public_keys
+from ecommerce.platform.jwt_keys import current_signing_key, generate_key_set, jwks_of, public_keys
 from ecommerce.users.domain import User
 from ecommerce.users.tokens import TokenIssuer
 
@@ -31,7 +34,7 @@ def test_a_token_carries_the_kid_and_the_claims_every_service_checks() -> None:
     claims = jwt.decode(
         token.token,
         public_keys(public)[key.kid],
-        algorithms=["EdDSA"],
+        algorithms=["RS256"],
         audience=AUDIENCE,
         issuer=ISSUER,
         options={"verify_exp": False, "verify_iat": False},
@@ -93,3 +96,56 @@ def test_a_verified_token_is_remembered_until_it_expires_or_the_keys_change() ->
     verifier.replace_keys(public_keys(other_public))  # its key withdrawn: refused at once
     with pytest.raises(ProblemError):
         verifier.verify(token)
+
+
+def test_new_keys_are_rsa_and_published_for_rs256() -> None:
+    signing, public = generate_key_set()
+    key = current_signing_key(signing)
+    assert key.algorithm == "RS256"
+    (jwk,) = json.loads(public)["keys"]
+    assert (jwk["kty"], jwk["alg"], jwk["use"], jwk["kid"]) == ("RSA", "RS256", "sig", key.kid)
+    assert {"n", "e"} <= set(jwk) and "d" not in jwk
+
+
+def test_a_key_set_made_before_rs256_still_signs_and_verifies_eddsa_only() -> None:
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    legacy = current_signing_key(
+        json.dumps({"current": "old", "keys": [{"kid": "old", "private_pem": pem}]})
+    )
+    assert legacy.algorithm == "EdDSA"
+    rsa_signing, rsa_public = generate_key_set()
+    rsa_key = current_signing_key(rsa_signing)
+    keys = {
+        **public_keys(json.dumps(jwks_of([("old", private.public_key())]))),
+        **public_keys(rsa_public),
+    }
+    verifier = TokenVerifier(keys)
+    now = datetime.now(UTC)
+    for key in (legacy, rsa_key):
+        assert verifier.verify(TokenIssuer(key, 60).issue(ADA, now).token).user_id == "u-1"
+    # A key verifies with its own algorithm only: an HS256 token naming the RSA key's kid (its
+    # public numbers as the HMAC secret) is refused.
+    forged = jwt.encode(
+        {"sub": "x", "role": "admin", "iss": ISSUER, "aud": AUDIENCE, "iat": 1, "exp": 2**31},
+        "a-shared-secret-of-at-least-thirty-two-bytes",
+        algorithm="HS256",
+        headers={"kid": rsa_key.kid},
+    )
+    with pytest.raises(ProblemError):
+        verifier.verify(forged)
+
+
+def test_the_issuer_is_a_setting_that_both_sides_use() -> None:
+    signing, public = generate_key_set()
+    issued = TokenIssuer(current_signing_key(signing), 60, "https://api.example.com").issue(
+        ADA, datetime.now(UTC)
+    )
+    assert jwt.decode(issued.token, options={"verify_signature": False})["iss"] == (
+        "https://api.example.com"
+    )
+    assert TokenVerifier(public_keys(public), "https://api.example.com").verify(issued.token)
+    with pytest.raises(ProblemError):
+        TokenVerifier(public_keys(public)).verify(issued.token)

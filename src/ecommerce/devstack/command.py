@@ -5,6 +5,8 @@ embedded servers (PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS
 AWS_ENDPOINT_URL names a real one), the gateway simulator, provisioning and migrations, the demo
 data, then every handler and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C
 kills at once.
+With `--no-provision` (or ECOMMERCE_PROVISION=off) it creates no AWS resource and only checks
+that they exist, for resources Terraform made (`devstack.provisioned`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import aiohttp
 
 from ecommerce.devstack import bootstrap
 from ecommerce.devstack.console import Console, route_structlog
-from ecommerce.devstack.edge_main import UPSTREAMS_ENV
+from ecommerce.devstack.edge_main import ISSUER_ENV, UPSTREAMS_ENV
 from ecommerce.devstack.environment import (
     STOP_TIMEOUT,
     Endpoints,
@@ -49,6 +51,12 @@ from ecommerce.devstack.postgres import (
 from ecommerce.devstack.process_groups import group_alive, kill_group, signal_group
 from ecommerce.devstack.processes import PROCESSES, Kind, runnable
 from ecommerce.devstack.provision import provision
+from ecommerce.devstack.provisioned import (
+    PROVISION_ENV,
+    NotProvisioned,
+    check_provisioned,
+    provisioning_enabled,
+)
 from ecommerce.devstack.redis_server import start_redis
 from ecommerce.devstack.servers import EmbeddedServer, start_server
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
@@ -78,6 +86,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="do not echo the processes' logs (files only)"
     )
+    parser.add_argument(
+        "--no-provision",
+        dest="provision",
+        action="store_false",
+        help=f"create no AWS resource: use those that exist (made by Terraform); also "
+        f"${PROVISION_ENV}=off",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +101,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"ecommerce dev: ${EDGE_PORT_ENV} must be a port number, not {configured!r}")
         return 2
     port = args.port if args.port is not None else int(configured or DEFAULT_EDGE_PORT)
-    options = DevOptions(edge_port=port, reset=args.reset, start=args.start, quiet=args.quiet)
+    options = DevOptions(
+        edge_port=port,
+        reset=args.reset,
+        start=args.start,
+        quiet=args.quiet,
+        provision=args.provision and provisioning_enabled(),
+    )
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
 
 
@@ -96,6 +117,7 @@ class DevOptions:
     reset: bool = False
     start: bool = True
     quiet: bool = False
+    provision: bool = True
 
 
 class StartupFailed(RuntimeError):
@@ -111,6 +133,7 @@ class DevStack:
         self._owned = OwnedProcesses(state.owned_file)
         self._servers: list[EmbeddedServer] = []
         self._edge: EmbeddedServer | None = None
+        self._issuer: str | None = None
         self._supervisor: Supervisor | None = None
         self._endpoints: Endpoints | None = None
         self._xray: EmbeddedServer | None = None
@@ -197,6 +220,10 @@ class DevStack:
         loop = asyncio.get_running_loop()
         began = loop.time()
         self.say(f"state in {self._state.root}")
+        # The edge applies API Gateway's throttling and JWT authorizer, with itself as the token
+        # issuer (the users service publishes its discovery document through it) unless
+        # TOKEN_ISSUER names one.
+        self._issuer = self._base_env.get("TOKEN_ISSUER", "").strip() or None
         present, missing = await asyncio.to_thread(runnable, PROCESSES)
         for spec in missing:
             self.say(f"skipping {spec.name}: module {spec.module} does not exist yet")
@@ -219,7 +246,8 @@ class DevStack:
         database_url, redis_url, aws_url, emulators = await self._backing_services()
         embedded_aws = emulators is not None
         dynamodb_url = emulators.dynamodb.url if emulators is not None else None
-        extra_env = {}
+        assert self._edge is not None
+        extra_env = {"TOKEN_ISSUER": self._issuer or self._edge.url}
         if self._xray is not None:
             extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
         for key in aws_variables_to_drop(embedded=embedded_aws):
@@ -354,14 +382,24 @@ class DevStack:
         """Provision, migrate and seed; returns the domain-events topic's ARN."""
         clients = AwsClients(os.environ["AWS_REGION"])
         try:
-            self.say("provisioning topics, queues, tables, buckets and secrets")
-            async with asyncio.TaskGroup() as group:
-                provisioning = group.create_task(provision(clients, progress=self.say))
-                group.create_task(bootstrap.apply_migrations(database_url, self.say))
+            if self._options.provision:
+                self.say("provisioning topics, queues, tables, buckets and secrets")
+                async with asyncio.TaskGroup() as group:
+                    provisioning = group.create_task(provision(clients, progress=self.say))
+                    group.create_task(bootstrap.apply_migrations(database_url, self.say))
+                topic_arn = provisioning.result()
+            else:
+                self.say(f"provisioning off ({PROVISION_ENV}=off or --no-provision): checking")
+                given = self._base_env.get("ECOMMERCE_TOPIC_ARN", "").strip() or None
+                try:
+                    topic_arn = await check_provisioned(clients, topic_arn=given, progress=self.say)
+                except NotProvisioned as missing:
+                    raise StartupFailed(str(missing)) from None
+                await bootstrap.apply_migrations(database_url, self.say)
             await bootstrap.seed(clients, self.say)
         finally:
             await clients.close()
-        return provisioning.result()
+        return topic_arn
 
     async def _start_edge(self, upstreams: dict[str, str]) -> EmbeddedServer:
         """The edge in a process of its own (`edge_main`), on the port asked for."""
@@ -379,6 +417,7 @@ class DevStack:
             "HOST": LOOPBACK,
             "PORT": str(port),
             UPSTREAMS_ENV: json.dumps(upstreams),
+            ISSUER_ENV: self._issuer or url,
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -1,10 +1,14 @@
 """The dev edge gateway: one port in front of every handler, routing by path prefix.
 
-It does locally what the ALB ingress does in AWS: the longest matching prefix of
-`ecommerce.edge_routes` picks the service, and the request goes to that service's handler,
-bodies streamed both ways and headers passed on (Authorization, Idempotency-Key, ...). When it
-cannot deliver, it answers with an RFC 9457 problem document: 404 for a path no service
-serves, 503 for a service that is not running, 502 for a bad answer, 504 for a slow one.
+It does locally what API Gateway and the ALB do in AWS. Given a `Gateway` (as `ecommerce dev`
+gives it), each request first meets API Gateway's route table (`ecommerce.gateway_routes`):
+its throttling (429) and, on the authenticated routes, its JWT authorizer (401), with the
+answers API Gateway writes (`devstack.gateway`). Then the longest matching prefix of
+`ecommerce.edge_routes` picks the service, as the ALB's listener rules do, and the request goes
+to that service's handler, bodies streamed both ways and headers passed on (Authorization,
+Idempotency-Key, ...). When it cannot deliver, it answers with an RFC 9457 problem document:
+404 for a path no service serves, 503 for a service that is not running, 502 for a bad answer,
+504 for a slow one.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ecommerce.devstack.gateway import Gateway
 from ecommerce.devstack.supervisor import Upstream
 from ecommerce.edge_routes import EDGE_ROUTES, service_for
+from ecommerce.gateway_routes import route_for
 
 Resolve = Callable[[str], Upstream | None]
 
@@ -48,6 +54,7 @@ HOP_BY_HOP = frozenset(
 
 _SESSION = web.AppKey("session", aiohttp.ClientSession)
 _RESOLVE: web.AppKey[Resolve] = web.AppKey("resolve")
+_GATEWAY = web.AppKey("gateway", Gateway)
 
 
 def problem(
@@ -97,9 +104,11 @@ def forward_response_headers(
     return forwarded
 
 
-def create_edge_app(resolve: Resolve) -> web.Application:
+def create_edge_app(resolve: Resolve, gateway: Gateway | None = None) -> web.Application:
     app = web.Application()
     app[_RESOLVE] = resolve
+    if gateway is not None:
+        app[_GATEWAY] = gateway
     app.cleanup_ctx.append(_client_session)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
@@ -116,10 +125,16 @@ class EdgeServer:
         await self.runner.cleanup()
 
 
-async def start_edge(resolve: Resolve, host: str, port: int) -> EdgeServer:
-    """Serve the edge on host:port; raises OSError if the port is taken."""
+async def start_edge(
+    resolve: Resolve, host: str, port: int, gateway: Gateway | None = None
+) -> EdgeServer:
+    """Serve the edge on host:port; raises OSError if the port is taken. A gateway without an
+    issuer gets the edge's own URL as its issuer."""
     runner = web.AppRunner(
-        create_edge_app(resolve), access_log=None, handle_signals=False, shutdown_timeout=2.0
+        create_edge_app(resolve, gateway),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=2.0,
     )
     await runner.setup()
     try:
@@ -129,7 +144,10 @@ async def start_edge(resolve: Resolve, host: str, port: int) -> EdgeServer:
         await runner.cleanup()
         raise
     bound = runner.addresses[0][1] if runner.addresses else port  # port 0: the one we got
-    return EdgeServer(runner, f"http://{host}:{bound}")
+    url = f"http://{host}:{bound}"
+    if gateway is not None and gateway.issuer is None:
+        gateway.issuer = url
+    return EdgeServer(runner, url)
 
 
 async def _client_session(app: web.Application) -> AsyncIterator[None]:
@@ -179,6 +197,10 @@ async def _readyz(request: web.Request) -> web.Response:
 
 async def _proxy(request: web.Request) -> web.StreamResponse:
     path = request.path
+    if _GATEWAY in request.app:
+        refused = await _gateway_refusal(request, request.app[_GATEWAY])
+        if refused is not None:
+            return refused
     service = service_for(path)
     if service is None:
         return problem(404, f"No service serves {path}.", instance=path)
@@ -233,6 +255,15 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
         if response is None:
             return problem(502, f"The {service} service failed to answer: {error}.", instance=path)
         raise
+
+
+async def _gateway_refusal(request: web.Request, gateway: Gateway) -> web.Response | None:
+    """API Gateway's throttling, then its JWT authorizer on the authenticated routes."""
+    route = route_for(request.method, request.path)
+    throttled = gateway.throttled(route)
+    if throttled is not None or not route.authorized:
+        return throttled
+    return await gateway.unauthorized(request.headers.get("Authorization"), request.app[_SESSION])
 
 
 def _connection_listed(headers: Mapping[str, str] | CIMultiDictProxy[str]) -> set[str]:

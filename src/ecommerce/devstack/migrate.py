@@ -1,4 +1,5 @@
-"""`ecommerce migrate`: apply the orders database migrations to DATABASE_URL."""
+"""`ecommerce migrate`: apply the orders database migrations to DATABASE_URL, then grant the
+services' own user (DATABASE_APP_USER, when set: the migration Job in AWS) what it needs."""
 
 from __future__ import annotations
 
@@ -28,12 +29,15 @@ def run(args: argparse.Namespace) -> int:
     except Missing as missing:
         print(f"ecommerce migrate: {missing}")
         return 1
-    applied = asyncio.run(_call(apply_migrations(dsn)))
+    app_user = os.environ.get("DATABASE_APP_USER", "").strip() or None
+    applied = asyncio.run(_call(apply_migrations(dsn, app_user)))
     if not isinstance(applied, list):
         raise TypeError("apply_migrations must return the list of applied migrations")
     for name in applied:
         print(f"applied {name}")
     print("migrations up to date" if not applied else f"{len(applied)} migration(s) applied")
+    if app_user:
+        print(f"database user {app_user}: may sign in (IAM on RDS) and use the tables")
     return 0
 
 

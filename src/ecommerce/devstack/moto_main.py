@@ -4,7 +4,8 @@ moto's server handles requests on many threads, and its DynamoDB backend does no
 concurrent conditional writes (`TransactWriteItems` with `stock >= :q`) can both pass their
 checks, which real DynamoDB never allows. This runs moto's own WSGI app with every DynamoDB
 request taken one at a time; everything else (SQS long polls included) stays concurrent.
-`moto_patches` removes two costs that grow with the data (see there).
+`moto_fixes` removes two costs that grow with the data (see there); `moto_patches` adds what
+Terraform's provider needs to read back.
 
 moto's own server (`moto_server`) is werkzeug's development server, which closes the
 connection after every response (`Connection: close`, as it cannot drain a request body before
@@ -31,7 +32,7 @@ from typing import Any
 import waitress
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from ecommerce.devstack import moto_patches
+from ecommerce.devstack import moto_fixes, moto_patches
 from ecommerce.devstack.emulator_calls import CallCounter
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -64,6 +65,7 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
     moto_patches.apply()
+    moto_fixes.apply()
     app: WsgiApp = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
     if args.count_calls:
         app = CallCounter(app)

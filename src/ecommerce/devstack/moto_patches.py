@@ -1,185 +1,48 @@
-"""Two fixes to moto's server that keep the local saga's cost per order flat. Each could go
-upstream as it is; `apply()` installs them in the emulator process (`moto_main`) only.
+"""What moto's server lacks for the Terraform-made resources, patched in at its start.
 
-1. **SQS: a receive checks a message's retention without recomputing the queue's attributes.**
-   `SQSBackend.receive_message` calls `is_message_valid_based_on_retention_period` for every
-   message it hands out, and that reads `MessageRetentionPeriod` through
-   `get_queue_attributes`, which builds *every* attribute, among them three counts that each
-   walk the whole queue. A receive of 10 from a queue 500 deep walked 15,000 messages. The fix
-   reads the one attribute the check needs.
+`make test-terraform` applies `infra/terraform/emulator` (the application's resources, with
+the hashicorp/aws provider) to the moto server that `ecommerce dev` runs. After every write
+the provider reads the resource back and waits until it reads what it wrote. One thing moto
+stores but never reads back:
 
-2. **DynamoDB: `TransactWriteItems` keeps a copy of the items it touches, not of the tables.**
-   Before it writes, `DynamoDBBackend.transact_write_items` deep-copies every table the
-   transaction names, to roll back should an item fail its condition. Its cost grows with the
-   table: on a products table that also holds one reservation per order, each order cost more
-   than the last. The fix records each touched item as it was (or its absence) and puts back
-   just those on rollback; the function is otherwise moto's own, step for step. Tables with a
-   stream keep the whole-table copy (rolling back there must also take back stream records).
+- SQS `RedriveAllowPolicy` (the `aws_sqs_queue_redrive_allow_policy` of each DLQ: only its own
+  queue may redrive into it). moto keeps the attribute from `SetQueueAttributes` but leaves it
+  out of `GetQueueAttributes`, so the provider waits for it until its create times out.
 
-Both are checked against the moto version they were written for; with another version they are
-left out (and the emulator works as moto does), so an upgrade never runs a stale copy.
+Nothing else changes: the patch only adds the attribute to what moto answers.
 """
 
 from __future__ import annotations
 
-import copy
-import logging
 from typing import Any
 
-from moto import __version__ as moto_version
-from moto.core.utils import unix_time
-from moto.dynamodb.comparisons import get_filter_expression
-from moto.dynamodb.exceptions import (
-    ConditionalCheckFailed,
-    MockValidationException,
-    MultipleTransactionsException,
-    TooManyTransactionsException,
-    TransactionCanceledException,
-    TransactWriteSingleOpException,
-)
-from moto.dynamodb.models import DynamoDBBackend
-from moto.sqs.models import Message, SQSBackend
-
-log = logging.getLogger(__name__)
-
-WRITTEN_FOR = ("5.2.",)
-"""moto releases whose code these functions mirror."""
-
-_applied = False
+_APPLIED = False
 
 
-def apply() -> bool:
-    """Install both fixes once; False (and a warning) if this moto is not one they fit."""
-    global _applied
-    if _applied:
-        return True
-    if not moto_version.startswith(WRITTEN_FOR):
-        log.warning("moto %s: emulator fixes written for %s left out", moto_version, WRITTEN_FOR)
-        return False
-    SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-    _applied = True
-    return True
+def apply() -> None:
+    """Patch moto (once per process)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _return_redrive_allow_policy()
+    _APPLIED = True
 
 
-def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
-    queue: Any = self.get_queue(queue_name)
-    sent_ms: Any = message.sent_timestamp
-    return bool(int(queue.message_retention_period) + sent_ms / 1000 > unix_time())
+def _return_redrive_allow_policy() -> None:
+    from moto.sqs.models import SQSBackend
 
+    answer = SQSBackend.get_queue_attributes
+    name = "RedriveAllowPolicy"
 
-_ItemKey = tuple[str, Any, Any]
+    def get_queue_attributes(
+        self: Any, queue_name: str, attribute_names: list[str]
+    ) -> dict[str, Any]:
+        others = [n for n in attribute_names if n != name]
+        result: dict[str, Any] = answer(self, queue_name, others) if others else {}
+        if name in attribute_names or "All" in attribute_names:
+            value = getattr(self.get_queue(queue_name), "redrive_allow_policy", None)
+            if value:
+                result[name] = value
+        return result
 
-
-def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-    if len(transact_items) > 100:
-        raise TooManyTransactionsException()
-    # The change: a copy of each item the transaction touches, taken before it is written
-    # (upstream deep-copies every named table here). Tables with a stream keep the old way.
-    whole_tables: dict[str, Any] = {}
-    touched: dict[_ItemKey, Any] = {}
-    for item in transact_items:
-        _, op = next(iter(item.items()))
-        table_name = op.get("TableName")
-        if table_name and table_name in self.tables and self.tables[table_name].stream_shard:
-            whole_tables[table_name] = copy.deepcopy(self.tables[table_name])
-
-    def rollback() -> None:
-        for table_name, table in whole_tables.items():
-            self.tables[table_name] = table
-        for (table_name, hash_key, range_key), before in touched.items():
-            if table_name in whole_tables or table_name not in self.tables:
-                continue
-            _restore(self.tables[table_name], hash_key, range_key, before)
-
-    target_items: set[tuple[str, str]] = set()
-
-    def check_unicity(table_name: str, key: dict[str, Any]) -> None:
-        item = (str(table_name), str(dict(sorted(key.items()))))
-        if item in target_items:
-            raise MultipleTransactionsException()
-        target_items.add(item)
-
-    errors: list[tuple[str, str, dict[str, Any]] | tuple[None, None, None]] = []
-    for item in transact_items:
-        original_item: dict[str, Any] | None = None
-        if len(list(item.keys())) > 1:
-            raise TransactWriteSingleOpException
-        try:
-            op_type, op = next(iter(item.items()))
-            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
-                raise ValueError("Unsupported transaction operation")
-            table_name = op["TableName"]
-            condition_expression = op.get("ConditionExpression")
-            expression_attribute_names = op.get("ExpressionAttributeNames")
-            expression_attribute_values = op.get("ExpressionAttributeValues")
-            return_values_on_condition_check_failure = op.get("ReturnValuesOnConditionCheckFailure")
-            if op_type == "Put":
-                attrs = op["Item"]
-                table = self.get_table(table_name)
-                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = attrs[table.range_key_attr]
-            else:
-                key = op["Key"]
-            check_unicity(table_name, key)
-            current = self.get_item(table_name, key)
-            hash_key, range_key = self.get_keys_value(self.get_table(table_name), key)
-            touched.setdefault((table_name, hash_key, range_key), copy.deepcopy(current))
-            if condition_expression is not None:
-                condition_op = get_filter_expression(
-                    condition_expression, expression_attribute_names, expression_attribute_values
-                )
-                if not condition_op.expr(current):
-                    if return_values_on_condition_check_failure == "ALL_OLD" and current:
-                        original_item = current.to_json()["Attributes"]
-                    raise ConditionalCheckFailed(item=original_item)
-            if op_type == "Put":
-                self.put_item(
-                    table_name,
-                    op["Item"],
-                    condition_expression=condition_expression,
-                    expression_attribute_names=expression_attribute_names,
-                    expression_attribute_values=expression_attribute_values,
-                )
-            elif op_type == "Delete":
-                self.delete_item(
-                    table_name,
-                    key,
-                    condition_expression=condition_expression,
-                    expression_attribute_names=expression_attribute_names,
-                    expression_attribute_values=expression_attribute_values,
-                )
-            elif op_type == "Update":
-                self.update_item(
-                    table_name,
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    condition_expression=condition_expression,
-                    expression_attribute_names=expression_attribute_names,
-                    expression_attribute_values=expression_attribute_values,
-                )
-            errors.append((None, None, None))
-        except (MultipleTransactionsException, MockValidationException):
-            rollback()
-            raise
-        except ConditionalCheckFailed as e:
-            errors.append(("ConditionalCheckFailed", str(e.message), original_item))  # type: ignore[arg-type]
-        except Exception as e:
-            errors.append((type(e).__name__, str(e), original_item))  # type: ignore[arg-type]
-    if any(code is not None for code, _, _ in errors):
-        rollback()
-        raise TransactionCanceledException(errors)
-
-
-def _restore(table: Any, hash_key: Any, range_key: Any, before: Any) -> None:
-    """Put an item back as it was before the transaction (absent if it was absent)."""
-    if range_key is not None:
-        if before is None:
-            table.items.get(hash_key, {}).pop(range_key, None)
-        else:
-            table.items[hash_key][range_key] = before
-    elif before is None:
-        table.items.pop(hash_key, None)
-    else:
-        table.items[hash_key] = before
+    SQSBackend.get_queue_attributes = get_queue_attributes  # type: ignore[method-assign]

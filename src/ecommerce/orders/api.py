@@ -17,7 +17,8 @@ from ecommerce.orders.prices import PriceBook, PriceStore
 from ecommerce.orders.schemas import OrderOut, OrderPage, PlaceOrderRequest, order_document
 from ecommerce.orders.store import DuplicateKey, OrderStore, no_session_reset
 from ecommerce.platform.config import Settings
-from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
+from ecommerce.platform.database import create_pool
+from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
@@ -171,8 +172,8 @@ def _shown(order: Order | None) -> web.Response:
 
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    pool = await asyncpg.create_pool(
-        settings.database_url, min_size=2, max_size=10, reset=no_session_reset
+    pool = await create_pool(
+        settings, app[AWS], min_size=2, max_size=10, reset=no_session_reset
     )
     store = OrderStore(pool)
     prices = PriceBook(PriceStore(pool))

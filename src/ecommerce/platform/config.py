@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from ecommerce.resources import physical
 
 MOTO_ACCOUNT_ID = "123456789012"
+DEFAULT_TOKEN_ISSUER = "ecommerce-users"
+"""`iss` of access tokens when TOKEN_ISSUER is unset; in AWS it is https://<public host>."""
 
 
 def _env(name: str, default: str) -> str:
@@ -33,6 +35,7 @@ class Settings:
     region: str
     account_id: str
     database_url: str
+    database_iam_auth: bool
     redis_url: str
     host: str
     port: int
@@ -44,6 +47,7 @@ class Settings:
     worker_grace_seconds: float
     handler_timeout_seconds: float
     access_token_ttl_seconds: int
+    token_issuer: str
     reservation_retention_seconds: int = 30 * 24 * 3600
     """How long a settled reservation is kept (the products table's TTL)."""
     price_resync_seconds: float = 300.0
@@ -62,6 +66,7 @@ class Settings:
             region=region,
             account_id=account_id,
             database_url=_env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+            database_iam_auth=_env("DATABASE_IAM_AUTH", "false").lower() in ("true", "1", "yes"),
             redis_url=_env("REDIS_URL", "redis://127.0.0.1:6379/0"),
             host=_env("HOST", "0.0.0.0"),
             port=_env_int("PORT", 8000),
@@ -73,7 +78,10 @@ class Settings:
             worker_grace_seconds=_env_float("WORKER_GRACE_SECONDS", 20.0),
             handler_timeout_seconds=_env_float("HANDLER_TIMEOUT_SECONDS", 25.0),
             access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
-            reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
+            token_issuer=_env("TOKEN_ISSUER", DEFAULT_TOKEN_ISSUER),
+            reservation_retention_seconds=_env_int(
+                "RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600
+            ),
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
             price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
         )

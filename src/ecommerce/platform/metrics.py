@@ -6,6 +6,7 @@ Names and dimensions are fixed in docs/metrics.md and used by the alarms in Terr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 
 NAMESPACE = "Ecommerce"
 FLUSH_SECONDS = 60.0
+HEARTBEAT_SECONDS = 60.0
 
 
 def emit(dimensions: dict[str, str], metrics: dict[str, tuple[str, Any]]) -> None:
@@ -37,6 +39,19 @@ def emit(dimensions: dict[str, str], metrics: dict[str, tuple[str, Any]]) -> Non
     }
     sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
     sys.stdout.flush()
+
+
+def heartbeat(service: str) -> None:
+    """One `Heartbeat` (Count 1, dimension Service): written every minute whatever the traffic,
+    so that an alarm can tell "no metrics arrive" from "nothing happened" (docs/metrics.md)."""
+    emit({"Service": service}, {"Heartbeat": ("Count", 1)})
+
+
+async def keep_beating(service: str, every: float = HEARTBEAT_SECONDS) -> None:
+    """A heartbeat now and every `every` seconds; runs until cancelled."""
+    while True:
+        heartbeat(service)
+        await asyncio.sleep(every)
 
 
 def emit_document(

@@ -18,6 +18,7 @@ from ecommerce.platform.http.auth import KEYS_REFRESH_SECONDS, authenticate
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import read_json
+from ecommerce.platform.jwt_keys import ALGORITHM
 from ecommerce.resources import physical
 from ecommerce.users.domain import EmailTaken, User, UserNotFound, VersionMismatch
 from ecommerce.users.keys import UserKeys, keep_signing_keys_current
@@ -25,6 +26,7 @@ from ecommerce.users.passwords import Passwords
 from ecommerce.users.schemas import (
     JwksOut,
     LoginRequest,
+    OpenIdConfigurationOut,
     RegisterRequest,
     TokenOut,
     UpdateProfileRequest,
@@ -178,6 +180,34 @@ async def jwks(request: web.Request) -> web.Response:
     return web.json_response(request.app[KEYS].jwks, headers={"Cache-Control": "max-age=60"})
 
 
+@operation(
+    "OpenID Connect discovery: the token issuer and where its keys are",
+    response=OpenIdConfigurationOut,
+    tags=("auth",),
+)
+async def openid_configuration(request: web.Request) -> web.Response:
+    issuer = request.app[SETTINGS].token_issuer
+    base = (
+        issuer.rstrip("/") if issuer.startswith(("https://", "http://")) else _public_base(request)
+    )
+    document = OpenIdConfigurationOut(
+        issuer=issuer,
+        jwks_uri=f"{base}/.well-known/jwks.json",
+        id_token_signing_alg_values_supported=[ALGORITHM],
+        response_types_supported=["token"],
+        subject_types_supported=["public"],
+        token_endpoint=f"{base}/auth/login",
+    )
+    return web.json_response(document.model_dump(), headers={"Cache-Control": "max-age=300"})
+
+
+def _public_base(request: web.Request) -> str:
+    """The URL the caller used (through the edge: its X-Forwarded-* headers)."""
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{scheme}://{host}"
+
+
 def _user_response(user: User, status: int = 200) -> web.Response:
     return web.json_response(
         UserOut.of(user).model_dump(), status=status, headers={**NO_STORE, "ETag": _etag(user)}
@@ -217,7 +247,7 @@ async def _wire(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     store = UserStore(await clients.client("dynamodb"), physical("users"))
     keys = await UserKeys.load(clients)
-    issuer = TokenIssuer(keys.signing, settings.access_token_ttl_seconds)
+    issuer = TokenIssuer(keys.signing, settings.access_token_ttl_seconds, settings.token_issuer)
     redis = Redis.from_url(
         settings.redis_url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
     )
@@ -244,4 +274,5 @@ def build_app(settings: Settings) -> web.Application:
     app.router.add_get("/users/me", me)
     app.router.add_patch("/users/me", update_me)
     app.router.add_get("/.well-known/jwks.json", jwks)
+    app.router.add_get("/.well-known/openid-configuration", openid_configuration)
     return app

@@ -1,12 +1,16 @@
-"""Token signing keys: rotation, and the users service's view of the key it signs with.
+"""Token signing keys: the first key set, rotation, and the users service's view of the key it
+signs with.
 
-`rotate` adds a new Ed25519 key to both secrets and makes it current. The public half goes to
+`init` writes a first key set (one RSA key) into the two secrets Terraform created empty; it
+refuses when the signing secret already holds keys. `rotate` adds a new RSA key to both secrets
+and makes it current. The public half goes to
 the JWKS first and old public keys stay there, so tokens signed before the rotation verify until
 they expire. The new key signs only from its `not_before`, `activation_delay` after the rotation:
 by then every service has reloaded the JWKS (each does so every minute), so no service meets a
 token signed with a key it does not know yet. The users service reloads both secrets every
 minute too (`keep_signing_keys_current`), so nothing restarts and nobody is logged out.
 
+    python -m ecommerce.users.keys init       # once, after terraform apply
     python -m ecommerce.users.keys rotate     # with the AWS settings of the environment
 
 Run one rotation at a time: each reads and rewrites the two secrets.
@@ -21,10 +25,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.auth import KEYS_REFRESH_SECONDS
-from ecommerce.platform.jwt_keys import SigningKey, current_signing_key, jwks_of, new_key
+from ecommerce.platform.jwt_keys import (
+    SigningKey,
+    current_signing_key,
+    generate_key_set,
+    jwks_of,
+    new_key,
+)
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import secret_id
 from ecommerce.users.tokens import TokenIssuer, load_jwks, read_secret
@@ -72,6 +84,29 @@ async def rotate(
         SecretId=secret_id(SIGNING_SECRET), SecretString=json.dumps(signing)
     )
     log.info("signing_key_rotated", kid=kid, not_before=not_before)
+    return kid
+
+
+class KeysExist(RuntimeError):
+    """The signing secret already holds keys: rotate them instead."""
+
+
+async def init(clients: AwsClients) -> str:
+    """Write a first key set into the (empty) secrets; the new key's kid."""
+    secrets = await clients.client("secretsmanager")
+    try:
+        await secrets.get_secret_value(SecretId=secret_id(SIGNING_SECRET))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+    else:
+        raise KeysExist(f"{secret_id(SIGNING_SECRET)} already holds keys: rotate them instead")
+    signing, jwks = generate_key_set()
+    # The public key first, as in a rotation.
+    await secrets.put_secret_value(SecretId=secret_id(JWKS_SECRET), SecretString=jwks)
+    await secrets.put_secret_value(SecretId=secret_id(SIGNING_SECRET), SecretString=signing)
+    kid: str = json.loads(signing)["current"]
+    log.info("signing_keys_initialised", kid=kid)
     return kid
 
 
@@ -136,20 +171,29 @@ async def keep_signing_keys_current(
         issuer.use(keys.signing)
 
 
-async def _rotate_from_environment() -> str:
+async def _from_environment(command: str) -> str:
     clients = AwsClients(Settings.from_env("users").region)
     try:
-        return await rotate(clients)
+        return await (init(clients) if command == "init" else rotate(clients))
     finally:
         await clients.close()
 
 
 def main(argv: list[str]) -> int:
-    if argv != ["rotate"]:
-        print("usage: python -m ecommerce.users.keys rotate", file=sys.stderr)
+    if argv not in (["init"], ["rotate"]):
+        print("usage: python -m ecommerce.users.keys init|rotate", file=sys.stderr)
         return 2
-    kid = asyncio.run(_rotate_from_environment())
-    print(f"new signing key {kid}: published now, signs from {ACTIVATION_DELAY_SECONDS:.0f} s on")
+    try:
+        kid = asyncio.run(_from_environment(argv[0]))
+    except KeysExist as error:
+        print(error, file=sys.stderr)
+        return 1
+    if argv == ["init"]:
+        print(f"first signing key {kid}: published and signing")
+    else:
+        print(
+            f"new signing key {kid}: published now, signs from {ACTIVATION_DELAY_SECONDS:.0f} s on"
+        )
     return 0
 
 

@@ -215,3 +215,14 @@ class JwksOut(BaseModel):
     """Every public key that signs access tokens now or signed unexpired ones (RFC 7517)."""
 
     keys: list[JsonWebKey]
+
+
+class OpenIdConfigurationOut(BaseModel):
+    """OpenID Connect discovery (the fields a JWT verifier such as API Gateway reads)."""
+
+    issuer: str = Field(description="The `iss` of every access token.")
+    jwks_uri: str = Field(description="Where the public keys are (JWKS).")
+    id_token_signing_alg_values_supported: list[str]
+    response_types_supported: list[str]
+    subject_types_supported: list[str]
+    token_endpoint: str = Field(description="Where a password sign-in gets an access token.")

@@ -1,4 +1,4 @@
-"""Issuing access tokens: EdDSA JWTs signed with the current key from Secrets Manager."""
+"""Issuing access tokens: JWTs signed (RS256) with the current key from Secrets Manager."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ class AccessToken:
 
 
 class TokenIssuer:
-    def __init__(self, key: SigningKey, ttl_seconds: int) -> None:
+    def __init__(self, key: SigningKey, ttl_seconds: int, issuer: str = ISSUER) -> None:
         self._key = key
         self._ttl = ttl_seconds
+        self._issuer = issuer
 
     @property
     def kid(self) -> str:
@@ -39,7 +40,7 @@ class TokenIssuer:
             "sub": user.id,
             "email": user.email,
             "role": user.role,
-            "iss": ISSUER,
+            "iss": self._issuer,
             "aud": AUDIENCE,
             "iat": issued_at,
             "exp": issued_at + self._ttl,

@@ -4,6 +4,7 @@
 module "stack" {
   source = "../../modules/stack"
 
+  region             = var.region
   environment        = "dev"
   prefix             = var.prefix
   vpc_cidr           = "10.20.0.0/16"

@@ -4,14 +4,17 @@
 module "stack" {
   source = "../../modules/stack"
 
+  region             = var.region
   environment        = "prod"
   prefix             = var.prefix
   vpc_cidr           = "10.30.0.0/16"
   az_count           = 3
   single_nat_gateway = false
-  kubernetes_version = var.kubernetes_version
-  admin_cidrs        = var.admin_cidrs
-  admin_role_arns    = var.admin_role_arns
+  # The AWS APIs the pods call answer inside the VPC (dev goes through its NAT gateway).
+  interface_endpoints = ["sqs", "sns", "sts", "secretsmanager", "ecr.api", "ecr.dkr", "logs", "xray"]
+  kubernetes_version  = var.kubernetes_version
+  admin_cidrs         = var.admin_cidrs
+  admin_role_arns     = var.admin_role_arns
 
   node_instance_types = ["m6i.large"]
   node_min_size       = 3

@@ -11,7 +11,7 @@ variable "prefix" {
 variable "kubernetes_version" {
   description = "EKS Kubernetes version."
   type        = string
-  default     = "1.34"
+  default     = "1.35"
 }
 
 variable "admin_cidrs" {

@@ -7,3 +7,14 @@ output "lb_controller_role_arn" {
   description = "IRSA role ARN of the AWS Load Balancer Controller."
   value       = aws_iam_role.lb_controller.arn
 }
+
+output "trust" {
+  description = "Deployable => the web identity its role trusts: the OIDC provider, the service account (sub) and the audience."
+  value = {
+    for name, d in local.deployables : name => {
+      provider = var.oidc_provider_arn
+      sub      = "system:serviceaccount:${d.namespace}:${d.service_account}"
+      aud      = "sts.amazonaws.com"
+    }
+  }
+}

@@ -59,6 +59,11 @@ data "aws_iam_policy_document" "orders_api" {
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [var.secret_arns["jwt-public-keys"]]
   }
+  statement {
+    sid       = "OrdersDatabase"
+    actions   = ["rds-db:connect"]
+    resources = [var.database_user_arn]
+  }
 }
 
 data "aws_iam_policy_document" "inventory_worker" {
@@ -96,6 +101,11 @@ data "aws_iam_policy_document" "orders_worker" {
     sid       = "DeadLetterOrders"
     actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
     resources = [var.dlq_arns["orders"]]
+  }
+  statement {
+    sid       = "OrdersDatabase"
+    actions   = ["rds-db:connect"]
+    resources = [var.database_user_arn]
   }
 }
 
@@ -150,6 +160,11 @@ data "aws_iam_policy_document" "outbox_relay" {
     sid       = "PublishDomainEvents"
     actions   = ["sns:Publish"]
     resources = [var.topic_arn]
+  }
+  statement {
+    sid       = "OrdersDatabase"
+    actions   = ["rds-db:connect"]
+    resources = [var.database_user_arn]
   }
 }
 

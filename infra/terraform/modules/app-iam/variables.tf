@@ -43,6 +43,11 @@ variable "secret_arns" {
   type        = map(string)
 }
 
+variable "database_user_arn" {
+  description = "rds-db:connect resource of the services' database user (IAM database authentication)."
+  type        = string
+}
+
 variable "application_log_group_arn_prefix" {
   description = "ARN prefix of the per-deployable log groups, e.g. arn:aws:logs:REGION:ACCOUNT:log-group:/ecommerce/dev/"
   type        = string

@@ -2,7 +2,9 @@
 # plus public only from the admin CIDRs), a managed node group on private subnets with IMDSv2
 # and encrypted disks, the IAM OIDC provider for IRSA, the core add-ons (VPC CNI with network
 # policy enforcement, CoreDNS, kube-proxy) and access entries for the admins and the deploy
-# role.
+# role, and an IRSA role for the Cluster Autoscaler, which scales the node group between its
+# minimum and maximum. The node group and the add-ons follow the control plane's version: an
+# upgrade of kubernetes_version upgrades the control plane, then the nodes, then the add-ons.
 
 data "aws_partition" "current" {}
 
@@ -156,10 +158,12 @@ resource "aws_eks_node_group" "main" {
   cluster_name    = aws_eks_cluster.main.name
   node_group_name = "${var.name}-default"
   node_role_arn   = aws_iam_role.node.arn
-  subnet_ids      = var.private_subnet_ids
-  instance_types  = var.node_instance_types
-  capacity_type   = "ON_DEMAND"
-  ami_type        = "AL2023_x86_64_STANDARD"
+  # The control plane's version: the nodes are upgraded right after it, never left behind.
+  version        = aws_eks_cluster.main.version
+  subnet_ids     = var.private_subnet_ids
+  instance_types = var.node_instance_types
+  capacity_type  = "ON_DEMAND"
+  ami_type       = "AL2023_x86_64_STANDARD"
 
   scaling_config {
     min_size     = var.node_min_size
@@ -181,6 +185,7 @@ resource "aws_eks_node_group" "main" {
   # Nodes become Ready only once the CNI and kube-proxy are there.
   depends_on = [aws_iam_role_policy_attachment.node, aws_eks_addon.vpc_cni, aws_eks_addon.kube_proxy]
 
+  # The Cluster Autoscaler owns the desired size once the group exists.
   lifecycle {
     ignore_changes = [scaling_config[0].desired_size]
   }
@@ -188,7 +193,26 @@ resource "aws_eks_node_group" "main" {
 
 # --- add-ons --------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "vpc_cni_trust" {
+# Each add-on at the newest build for the control plane's version, so that they follow it.
+data "aws_eks_addon_version" "addon" {
+  for_each           = toset(["vpc-cni", "kube-proxy", "coredns"])
+  addon_name         = each.key
+  kubernetes_version = aws_eks_cluster.main.version
+  most_recent        = true
+}
+
+# The cluster's own IRSA roles (the application's are in app-iam): each trusts one service
+# account of kube-system through the cluster's OIDC provider.
+locals {
+  oidc_issuer_host = replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")
+  system_service_accounts = {
+    vpc_cni            = "aws-node"
+    cluster_autoscaler = "cluster-autoscaler"
+  }
+}
+
+data "aws_iam_policy_document" "irsa_trust" {
+  for_each = local.system_service_accounts
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -197,12 +221,12 @@ data "aws_iam_policy_document" "vpc_cni_trust" {
     }
     condition {
       test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:sub"
-      values   = ["system:serviceaccount:kube-system:aws-node"]
+      variable = "${local.oidc_issuer_host}:sub"
+      values   = ["system:serviceaccount:kube-system:${each.value}"]
     }
     condition {
       test     = "StringEquals"
-      variable = "${replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")}:aud"
+      variable = "${local.oidc_issuer_host}:aud"
       values   = ["sts.amazonaws.com"]
     }
   }
@@ -210,7 +234,7 @@ data "aws_iam_policy_document" "vpc_cni_trust" {
 
 resource "aws_iam_role" "vpc_cni" {
   name               = "${var.name}-vpc-cni"
-  assume_role_policy = data.aws_iam_policy_document.vpc_cni_trust.json
+  assume_role_policy = data.aws_iam_policy_document.irsa_trust["vpc_cni"].json
   tags               = var.tags
 }
 
@@ -222,6 +246,7 @@ resource "aws_iam_role_policy_attachment" "vpc_cni" {
 resource "aws_eks_addon" "vpc_cni" {
   cluster_name                = aws_eks_cluster.main.name
   addon_name                  = "vpc-cni"
+  addon_version               = data.aws_eks_addon_version.addon["vpc-cni"].version
   service_account_role_arn    = aws_iam_role.vpc_cni.arn
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
@@ -235,6 +260,7 @@ resource "aws_eks_addon" "vpc_cni" {
 resource "aws_eks_addon" "kube_proxy" {
   cluster_name                = aws_eks_cluster.main.name
   addon_name                  = "kube-proxy"
+  addon_version               = data.aws_eks_addon_version.addon["kube-proxy"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   tags                        = var.tags
@@ -243,6 +269,7 @@ resource "aws_eks_addon" "kube_proxy" {
 resource "aws_eks_addon" "coredns" {
   cluster_name                = aws_eks_cluster.main.name
   addon_name                  = "coredns"
+  addon_version               = data.aws_eks_addon_version.addon["coredns"].version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   tags                        = var.tags
@@ -278,4 +305,47 @@ resource "aws_eks_access_entry" "deployer" {
   principal_arn     = var.deployer_role_arn
   kubernetes_groups = ["ecommerce-deployers"]
   tags              = var.tags
+}
+
+# --- the Cluster Autoscaler's role ------------------------------------------------------------
+
+resource "aws_iam_role" "cluster_autoscaler" {
+  name               = "${var.name}-cluster-autoscaler"
+  description        = "IRSA role of the Cluster Autoscaler (kube-system)"
+  assume_role_policy = data.aws_iam_policy_document.irsa_trust["cluster_autoscaler"].json
+  tags               = var.tags
+}
+
+# What the Cluster Autoscaler's AWS documentation asks for: read everything it decides from,
+# change only the Auto Scaling groups EKS tagged as this cluster's (the managed node group's).
+data "aws_iam_policy_document" "cluster_autoscaler" {
+  #checkov:skip=CKV_AWS_356:The Describe*/Get* calls below support no resource-level permissions; the two that change capacity are limited by the cluster's tag.
+  #checkov:skip=CKV_AWS_111:SetDesiredCapacity and TerminateInstanceInAutoScalingGroup are conditioned on the cluster's Auto Scaling group tag.
+  statement {
+    sid = "ReadGroupsAndInstanceTypes"
+    actions = [
+      "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+      "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+      "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+      "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+      "eks:DescribeNodegroup",
+    ]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "ScaleThisClustersGroups"
+    actions   = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/k8s.io/cluster-autoscaler/${var.name}"
+      values   = ["owned"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "cluster_autoscaler" {
+  name   = "cluster-autoscaler"
+  role   = aws_iam_role.cluster_autoscaler.id
+  policy = data.aws_iam_policy_document.cluster_autoscaler.json
 }

@@ -22,3 +22,23 @@ output "oidc_issuer" {
   description = "OIDC issuer without https:// (the prefix of IRSA condition keys)."
   value       = replace(aws_eks_cluster.main.identity[0].oidc[0].issuer, "https://", "")
 }
+
+output "cluster_version" {
+  description = "Kubernetes version of the control plane."
+  value       = aws_eks_cluster.main.version
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "IRSA role for the Cluster Autoscaler's service account (kube-system/cluster-autoscaler)."
+  value       = aws_iam_role.cluster_autoscaler.arn
+}
+
+output "node_group_name" {
+  description = "The managed node group."
+  value       = aws_eks_node_group.main.node_group_name
+}
+
+output "node_group_version" {
+  description = "Kubernetes version of the managed node group (the control plane's)."
+  value       = aws_eks_node_group.main.version
+}

@@ -66,7 +66,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "bucket" {
 }
 
 resource "aws_s3_bucket_logging" "bucket" {
-  for_each      = aws_s3_bucket.bucket
+  for_each      = var.access_logging ? aws_s3_bucket.bucket : {}
   bucket        = each.value.id
   target_bucket = var.access_log_bucket
   target_prefix = "s3/${each.value.id}/"
@@ -84,7 +84,7 @@ resource "aws_s3_bucket_cors_configuration" "bucket" {
 }
 
 data "aws_iam_policy_document" "bucket" {
-  for_each = aws_s3_bucket.bucket
+  for_each = var.deny_insecure_transport ? aws_s3_bucket.bucket : {}
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -103,7 +103,7 @@ data "aws_iam_policy_document" "bucket" {
 }
 
 resource "aws_s3_bucket_policy" "bucket" {
-  for_each = aws_s3_bucket.bucket
+  for_each = var.deny_insecure_transport ? aws_s3_bucket.bucket : {}
   bucket   = each.value.id
   policy   = data.aws_iam_policy_document.bucket[each.key].json
 

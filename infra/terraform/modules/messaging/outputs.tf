@@ -32,3 +32,19 @@ output "dlq_names" {
   description = "Logical queue name => physical name of its dead-letter queue."
   value       = { for name, queue in aws_sqs_queue.dlq : name => queue.name }
 }
+
+output "redrive_policies" {
+  description = "Logical queue name => its redrive policy (deadLetterTargetArn, maxReceiveCount)."
+  value       = { for name, queue in aws_sqs_queue.queue : name => jsondecode(queue.redrive_policy) }
+}
+
+output "filter_policies" {
+  description = "Logical queue name => the filter policy of its topic subscription (queues the topic feeds)."
+  value = {
+    for name, subscription in aws_sns_topic_subscription.queue : name => {
+      policy               = jsondecode(subscription.filter_policy)
+      scope                = subscription.filter_policy_scope
+      raw_message_delivery = subscription.raw_message_delivery
+    }
+  }
+}

@@ -1,20 +1,23 @@
-# A VPC across `az_count` zones: public subnets (load balancers, NAT gateways) and private
-# subnets (nodes, pods, RDS, ElastiCache, the deploy CodeBuild), NAT per zone or one shared,
-# gateway endpoints for S3 and DynamoDB, flow logs, and a default security group that allows
-# nothing.
+# A VPC across `az_count` zones: public subnets (NAT gateways), load balancer subnets (the
+# internal ALB and API Gateway's VPC link, nothing else: the NetworkPolicies admit exactly
+# their block), private subnets (nodes, pods, RDS, ElastiCache, the deploy CodeBuild), NAT per
+# zone or one shared, gateway endpoints for S3 and DynamoDB, interface endpoints for the AWS
+# APIs the services call (when asked: prod), flow logs, and a default security group that
+# allows nothing.
 
 data "aws_availability_zones" "available" {
   #checkov:skip=CKV_AWS_394:Only the first az_count zones (sorted by name) are used, so a zone AWS adds later (a later letter) does not change which zones the subnets are in.
   state = "available"
 }
 
-data "aws_region" "current" {}
-
 locals {
   zones = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-  # /16 => public /20s from 0, private /19s from the upper half.
+  # /16 => public /20s from 0, private /19s from the upper half, and one /22 (10.x.64.0/22)
+  # split into a /24 per zone for the load balancer subnets.
   public_cidrs  = [for i, _ in local.zones : cidrsubnet(var.cidr, 4, i)]
   private_cidrs = [for i, _ in local.zones : cidrsubnet(var.cidr, 3, i + 4)]
+  lb_block      = cidrsubnet(var.cidr, 6, 16)
+  lb_cidrs      = [for i, _ in local.zones : cidrsubnet(local.lb_block, 2, i)]
   nat_count     = var.single_nat_gateway ? 1 : var.az_count
 }
 
@@ -55,9 +58,32 @@ resource "aws_subnet" "private" {
   availability_zone = local.zones[count.index]
   tags = merge(var.tags, {
     Name                                        = "${var.name}-private-${local.zones[count.index]}"
-    "kubernetes.io/role/internal-elb"           = "1"
     "kubernetes.io/cluster/${var.cluster_name}" = "shared"
   })
+}
+
+# The internal ALB and the VPC link live here alone, so that "from the load balancer" is one
+# CIDR block (lb_subnets_cidr) in the NetworkPolicies. They need no route out.
+resource "aws_subnet" "lb" {
+  count             = var.az_count
+  vpc_id            = aws_vpc.main.id
+  cidr_block        = local.lb_cidrs[count.index]
+  availability_zone = local.zones[count.index]
+  tags = merge(var.tags, {
+    Name                              = "${var.name}-lb-${local.zones[count.index]}"
+    "kubernetes.io/role/internal-elb" = "1"
+  })
+}
+
+resource "aws_route_table" "lb" {
+  vpc_id = aws_vpc.main.id
+  tags   = merge(var.tags, { Name = "${var.name}-lb" })
+}
+
+resource "aws_route_table_association" "lb" {
+  count          = var.az_count
+  subnet_id      = aws_subnet.lb[count.index].id
+  route_table_id = aws_route_table.lb.id
 }
 
 resource "aws_eip" "nat" {
@@ -115,10 +141,41 @@ resource "aws_route_table_association" "private" {
 resource "aws_vpc_endpoint" "gateway" {
   for_each          = toset(["s3", "dynamodb"])
   vpc_id            = aws_vpc.main.id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.${each.key}"
+  service_name      = "com.amazonaws.${var.region}.${each.key}"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
   tags              = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}
+
+# Interface endpoints: the AWS APIs the pods call (SQS, SNS, STS for IRSA, Secrets Manager,
+# ECR, CloudWatch Logs, X-Ray) answer inside the VPC, off the NAT gateways and their bill.
+resource "aws_security_group" "endpoints" {
+  count       = length(var.interface_endpoints) > 0 ? 1 : 0
+  name        = "${var.name}-endpoints"
+  description = "Interface VPC endpoints: HTTPS from the VPC"
+  vpc_id      = aws_vpc.main.id
+  tags        = var.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  count             = length(var.interface_endpoints) > 0 ? 1 : 0
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS from the VPC"
+  cidr_ipv4         = var.cidr
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each            = toset(var.interface_endpoints)
+  vpc_id              = aws_vpc.main.id
+  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  tags                = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 
 # --- flow logs ------------------------------------------------------------------------------

@@ -8,6 +8,17 @@ variable "cluster_name" {
   type        = string
 }
 
+variable "region" {
+  description = "AWS region (the endpoints' service names)."
+  type        = string
+}
+
+variable "interface_endpoints" {
+  description = "AWS services reached through interface VPC endpoints, e.g. [\"sqs\", \"sns\", \"sts\"]; empty for none."
+  type        = list(string)
+  default     = []
+}
+
 variable "cidr" {
   description = "The VPC's /16."
   type        = string

@@ -1,27 +1,101 @@
-# CloudWatch: a log group per deployable (Fluent Bit ships container stdout there; the EMF
-# lines in it become metrics in the "Ecommerce" namespace), a dashboard, and alarms for a
-# dead-letter queue that is not empty, the age of the oldest message, the 5xx rate and the p99
-# latency of every frontend. X-Ray sampling rules. Metric names: docs/metrics.md.
+# CloudWatch: a log group per deployable and one for lines Fluent Bit cannot place (it ships
+# container stdout there; the EMF lines in it become metrics in the "Ecommerce" namespace), a
+# dashboard, and alarms for a dead-letter queue that is not empty, the age of the oldest
+# message, the 5xx rate and the p99 latency of every frontend, and a deployable whose
+# heartbeat stops arriving (its pods, Fluent Bit or the metric extraction is down). X-Ray
+# sampling rules. Metric names: docs/metrics.md.
 
-data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   namespace = "Ecommerce"
-  region    = data.aws_region.current.region
+  region    = var.region
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
 }
 
 resource "aws_cloudwatch_log_group" "deployable" {
-  for_each          = toset(var.deployables)
+  for_each          = toset(concat(var.deployables, [var.fallback_log_group]))
   name              = "/${var.prefix}/${each.key}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }
 
+# --- the alarm topic, encrypted with a key CloudWatch may use -------------------------------
+# CloudWatch cannot publish to a topic under the AWS managed key (alias/aws/sns): its key
+# policy admits no other service. This key's policy admits cloudwatch.amazonaws.com.
+
+data "aws_iam_policy_document" "alarms_key" {
+  #checkov:skip=CKV_AWS_111:A key policy's "*" resource means this key only; the account-root statement is the AWS default that lets IAM policies grant use of the key.
+  #checkov:skip=CKV_AWS_356:Same: in a key policy, "*" is the key itself.
+  #checkov:skip=CKV_AWS_109:Same: the root statement only delegates to IAM; no other principal administers the key.
+  statement {
+    sid       = "AccountAdministersThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account}:root"]
+    }
+  }
+  statement {
+    sid       = "CloudWatchPublishesAlarms"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  description             = "${var.prefix}: the alarm topic (CloudWatch publishes to it)"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.alarms_key.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "alarms" {
+  name          = "alias/${var.prefix}-alarms"
+  target_key_id = aws_kms_key.alarms.key_id
+}
+
 resource "aws_sns_topic" "alarms" {
   name              = "${var.prefix}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  kms_master_key_id = aws_kms_key.alarms.arn
   tags              = var.tags
+}
+
+# Only this account's alarms may publish.
+data "aws_iam_policy_document" "alarms_topic" {
+  statement {
+    sid       = "CloudWatchAlarms"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account}:alarm:${var.prefix}-*"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.alarms_topic.json
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {
@@ -85,6 +159,29 @@ resource "aws_cloudwatch_metric_alarm" "handler_latency_p99" {
   threshold           = var.handler_latency_p99_ms
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# --- metrics that stop arriving --------------------------------------------------------------
+# Every deployable writes a Heartbeat (EMF) once a minute whatever its traffic. None for five
+# minutes means its pods are down, or Fluent Bit or CloudWatch's EMF extraction is: then the
+# other alarms would stay silent, so this one fires (missing data breaches).
+resource "aws_cloudwatch_metric_alarm" "heartbeat_missing" {
+  for_each            = toset(var.heartbeat_services)
+  alarm_name          = "${var.prefix}-${each.key}-metrics-missing"
+  alarm_description   = "No Heartbeat from ${each.key} for 5 minutes: its pods, Fluent Bit or the EMF metrics are down, and the other alarms cannot see it."
+  namespace           = local.namespace
+  metric_name         = "Heartbeat"
+  dimensions          = { Service = each.key }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
   tags                = var.tags

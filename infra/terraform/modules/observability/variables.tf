@@ -3,8 +3,24 @@ variable "prefix" {
   type        = string
 }
 
+variable "region" {
+  description = "AWS region (the dashboard's widgets, the alarm topic's policy)."
+  type        = string
+}
+
 variable "deployables" {
-  description = "Deployables that get a log group."
+  description = "Every app.kubernetes.io/name of the application namespace: each gets the log group \"/<prefix>/<name>\"."
+  type        = list(string)
+}
+
+variable "fallback_log_group" {
+  description = "Log group (under /<prefix>/) for lines whose pod has no app.kubernetes.io/name: Fluent Bit's logGroupName."
+  type        = string
+  default     = "unlabelled"
+}
+
+variable "heartbeat_services" {
+  description = "Service dimension of every deployable that writes a Heartbeat metric (handlers and workers)."
   type        = list(string)
 }
 

@@ -7,12 +7,11 @@
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   account   = data.aws_caller_identity.current.account_id
   partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.region
+  region    = var.region
 }
 
 resource "aws_codestarconnections_connection" "source" {
@@ -327,6 +326,17 @@ resource "aws_vpc_security_group_egress_rule" "deploy_https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+}
+
+# The cluster's security group admits only itself: without this rule the deploy build reaches
+# the private API endpoint's addresses and kubectl times out.
+resource "aws_vpc_security_group_ingress_rule" "cluster_api_from_deploy" {
+  security_group_id            = var.cluster_security_group_id
+  description                  = "Kubernetes API from the deploy builds"
+  referenced_security_group_id = aws_security_group.deploy.id
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
 }
 
 resource "aws_codebuild_project" "deploy" {

@@ -50,6 +50,16 @@ variable "eks_cluster_arn" {
   type        = string
 }
 
+variable "region" {
+  description = "AWS region of the pipeline."
+  type        = string
+}
+
+variable "cluster_security_group_id" {
+  description = "The EKS cluster security group: the deploy builds reach the private API endpoint through it."
+  type        = string
+}
+
 variable "vpc_id" {
   description = "VPC the deploy builds run in."
   type        = string

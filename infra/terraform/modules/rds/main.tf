@@ -1,6 +1,9 @@
 # PostgreSQL for the orders service: private subnets, reachable only from the cluster's
 # security group, encrypted, TLS enforced, Multi-AZ when asked (prod), its master password
-# generated and kept by RDS in Secrets Manager (manage_master_user_password).
+# generated, kept and rotated by RDS in Secrets Manager (manage_master_user_password). The
+# services use no password: they sign in as app_user with IAM tokens (iam_database_
+# authentication_enabled), so a rotation of the master password never reaches them; only the
+# migration Job, run at each deploy, uses the master secret.
 
 data "aws_iam_policy_document" "monitoring_trust" {
   statement {
@@ -13,6 +16,7 @@ data "aws_iam_policy_document" "monitoring_trust" {
 }
 
 data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
 
 resource "aws_iam_role" "monitoring" {
   name               = "${var.name}-rds-monitoring"
@@ -38,11 +42,12 @@ resource "aws_security_group" "db" {
   tags        = var.tags
 }
 
+# Keyed by a name known at plan time: the ids themselves are unknown until the cluster exists.
 resource "aws_vpc_security_group_ingress_rule" "from_cluster" {
-  for_each                     = toset(var.client_security_group_ids)
+  for_each                     = var.client_security_group_ids
   security_group_id            = aws_security_group.db.id
   description                  = "PostgreSQL from ${each.key}"
-  referenced_security_group_id = each.key
+  referenced_security_group_id = each.value
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432

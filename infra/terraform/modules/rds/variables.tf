@@ -3,6 +3,17 @@ variable "name" {
   type        = string
 }
 
+variable "region" {
+  description = "AWS region of the instance (the rds-db:connect ARN)."
+  type        = string
+}
+
+variable "app_user" {
+  description = "Database user of the services, created by the migration Job with the rds_iam role."
+  type        = string
+  default     = "orders_app"
+}
+
 variable "vpc_id" {
   description = "VPC of the database."
   type        = string
@@ -14,8 +25,8 @@ variable "subnet_ids" {
 }
 
 variable "client_security_group_ids" {
-  description = "Security groups allowed to connect (the EKS cluster security group)."
-  type        = list(string)
+  description = "Security groups allowed to connect, by a name known at plan time (e.g. { cluster = <EKS cluster security group> })."
+  type        = map(string)
 }
 
 variable "engine_major_version" {

@@ -2,10 +2,38 @@
 # token, automatic failover across zones when there are replicas (prod). The token and the
 # whole REDIS_URL live in Secrets Manager; the deploy step copies the URL into the cluster.
 
-resource "random_password" "auth" {
-  length           = 64
-  special          = true
-  override_special = "!&#$^<>-"
+# The AUTH token comes from Secrets Manager's password generator (only the aws provider is
+# used). A data source answers a new password at every read, so the token is kept by the
+# secret version that first stored it: ignore_changes holds that value in state from then on.
+# To rotate: terraform apply -replace=<this module>.aws_secretsmanager_secret_version.auth_token
+# (ElastiCache keeps the old token valid beside the new one: ROTATE), deploy, then set
+# auth_token_update_strategy to SET and apply again to drop the old one (docs/deploy.md).
+data "aws_secretsmanager_random_password" "auth" {
+  password_length     = 64
+  exclude_punctuation = true
+  include_space       = false
+}
+
+resource "aws_secretsmanager_secret" "auth_token" {
+  #checkov:skip=CKV_AWS_149:AWS managed key (aws/secretsmanager); only Terraform reads this secret, the services get the URL secret below.
+  #checkov:skip=CKV2_AWS_57:The AUTH token is rotated by replacing this secret version in Terraform (ElastiCache's ROTATE strategy), not by a rotation Lambda.
+  name                    = "${var.secret_prefix}/redis-auth-token"
+  description             = "AUTH token of the cart's ElastiCache replication group"
+  recovery_window_in_days = var.secret_recovery_window_days
+  tags                    = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "auth_token" {
+  secret_id     = aws_secretsmanager_secret.auth_token.id
+  secret_string = data.aws_secretsmanager_random_password.auth.random_password
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+locals {
+  auth_token = aws_secretsmanager_secret_version.auth_token.secret_string
 }
 
 resource "aws_elasticache_subnet_group" "main" {
@@ -21,11 +49,12 @@ resource "aws_security_group" "redis" {
   tags        = var.tags
 }
 
+# Keyed by a name known at plan time: the ids themselves are unknown until the cluster exists.
 resource "aws_vpc_security_group_ingress_rule" "from_cluster" {
-  for_each                     = toset(var.client_security_group_ids)
+  for_each                     = var.client_security_group_ids
   security_group_id            = aws_security_group.redis.id
   description                  = "Redis TLS from ${each.key}"
-  referenced_security_group_id = each.key
+  referenced_security_group_id = each.value
   ip_protocol                  = "tcp"
   from_port                    = 6379
   to_port                      = 6379
@@ -54,7 +83,8 @@ resource "aws_elasticache_replication_group" "main" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = random_password.auth.result
+  auth_token                 = local.auth_token
+  auth_token_update_strategy = var.auth_token_update_strategy
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = var.snapshot_retention_days
   apply_immediately          = var.apply_immediately
@@ -80,5 +110,5 @@ resource "aws_secretsmanager_secret" "redis_url" {
 
 resource "aws_secretsmanager_secret_version" "redis_url" {
   secret_id     = aws_secretsmanager_secret.redis_url.id
-  secret_string = "rediss://:${urlencode(random_password.auth.result)}@${aws_elasticache_replication_group.main.primary_endpoint_address}:6379/0"
+  secret_string = "rediss://:${urlencode(local.auth_token)}@${aws_elasticache_replication_group.main.primary_endpoint_address}:6379/0"
 }

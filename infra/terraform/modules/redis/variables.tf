@@ -19,8 +19,18 @@ variable "subnet_ids" {
 }
 
 variable "client_security_group_ids" {
-  description = "Security groups allowed to connect (the EKS cluster security group)."
-  type        = list(string)
+  description = "Security groups allowed to connect, by a name known at plan time (e.g. { cluster = <EKS cluster security group> })."
+  type        = map(string)
+}
+
+variable "auth_token_update_strategy" {
+  description = "How a changed AUTH token is applied: ROTATE (old and new both valid) or SET (only the new one)."
+  type        = string
+  default     = "ROTATE"
+  validation {
+    condition     = contains(["ROTATE", "SET"], var.auth_token_update_strategy)
+    error_message = "auth_token_update_strategy is ROTATE or SET."
+  }
 }
 
 variable "engine_version" {

@@ -3,27 +3,32 @@
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   account   = data.aws_caller_identity.current.account_id
   partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.region
+  region    = var.region
   tags      = merge(var.tags, { Project = "ecommerce", Environment = var.environment })
 
   declarations = jsondecode(file("${path.module}/../../../iam/permissions.json")).deployables
-  # Everything in the application namespace gets a log group: the handlers, the workers and
-  # the X-Ray daemon (Fluent Bit writes to "/<prefix>/<app.kubernetes.io/name>").
-  app_deployables = [for name, d in local.declarations : name if d.namespace == "ecommerce"]
+  # Everything in the application namespace gets a log group (Fluent Bit writes to
+  # "/<prefix>/<app.kubernetes.io/name>"): the handlers, the workers, the X-Ray daemon, and the
+  # workloads without an IAM role of their own (the migration Job).
+  app_deployables = concat(
+    [for name, d in local.declarations : name if d.namespace == "ecommerce"],
+    var.unprivileged_workloads,
+  )
+  # Every handler and worker writes a Heartbeat metric under its Service dimension: a
+  # frontend's service name (handlers.users => users), a worker's deployable name.
+  heartbeat_services = [
+    for name, d in local.declarations : d.kind == "handler" ? trimprefix(d.module, "handlers.") : name
+    if contains(["handler", "worker"], d.kind)
+  ]
   # The Service dimension of the HTTP metrics is the handler module's name: handlers.users => users.
   frontends = [for name, d in local.declarations : trimprefix(d.module, "handlers.") if d.kind == "handler"]
   # Workers that consume a queue: their Service dimension (the name run_worker() is given, the
   # deployable's name: inventory-worker) => their Queue dimension (the logical queue name).
   queue_workers = { for name, d in local.declarations : name => d.queue if try(d.queue, null) != null }
-}
-
-module "resources" {
-  source = "../app-resources"
 }
 
 # --- one key for the platform's data at rest: logs, EKS secrets, RDS, ElastiCache, ECR, pipeline
@@ -166,15 +171,17 @@ resource "aws_s3_bucket_policy" "access_logs" {
 # --- network, cluster, registry -------------------------------------------------------------
 
 module "network" {
-  source             = "../network"
-  name               = var.prefix
-  cluster_name       = var.prefix
-  cidr               = var.vpc_cidr
-  az_count           = var.az_count
-  single_nat_gateway = var.single_nat_gateway
-  kms_key_arn        = aws_kms_key.platform.arn
-  log_retention_days = var.log_retention_days
-  tags               = local.tags
+  source              = "../network"
+  name                = var.prefix
+  region              = local.region
+  interface_endpoints = var.interface_endpoints
+  cluster_name        = var.prefix
+  cidr                = var.vpc_cidr
+  az_count            = var.az_count
+  single_nat_gateway  = var.single_nat_gateway
+  kms_key_arn         = aws_kms_key.platform.arn
+  log_retention_days  = var.log_retention_days
+  tags                = local.tags
 }
 
 module "eks" {
@@ -205,42 +212,17 @@ module "ecr" {
 
 # --- the application's resources (resources.py) ---------------------------------------------
 
-module "tables" {
-  source              = "../dynamodb"
-  prefix              = var.prefix
-  tables              = module.resources.tables
-  deletion_protection = var.deletion_protection
-  tags                = local.tags
-}
-
-module "buckets" {
-  source               = "../images-bucket"
-  prefix               = var.prefix
-  buckets              = module.resources.buckets
-  access_log_bucket    = aws_s3_bucket.access_logs.id
-  cors_allowed_origins = var.cors_allowed_origins
-  force_destroy        = var.force_destroy
-  tags                 = local.tags
-}
-
-module "messaging" {
-  source               = "../messaging"
-  prefix               = var.prefix
-  account_id           = local.account
-  topic                = module.resources.topic
-  queues               = module.resources.queues
-  bucket_notifications = module.resources.bucket_notifications
-  bucket_ids           = module.buckets.bucket_ids
-  bucket_arns          = module.buckets.bucket_arns
-  tags                 = local.tags
-}
-
-module "secrets" {
-  source                  = "../secrets"
-  prefix                  = var.prefix
-  secrets                 = module.resources.secrets
-  recovery_window_in_days = var.deletion_protection ? 30 : 0
-  tags                    = local.tags
+module "application" {
+  source                      = "../application"
+  prefix                      = var.prefix
+  account_id                  = local.account
+  access_logging              = true
+  access_log_bucket           = aws_s3_bucket.access_logs.id
+  cors_allowed_origins        = var.cors_allowed_origins
+  deletion_protection         = var.deletion_protection
+  force_destroy               = var.force_destroy
+  secret_recovery_window_days = var.deletion_protection ? 30 : 0
+  tags                        = local.tags
 }
 
 # --- stores outside resources.py: orders' PostgreSQL, the cart's Redis ----------------------
@@ -248,9 +230,10 @@ module "secrets" {
 module "rds" {
   source                    = "../rds"
   name                      = var.prefix
+  region                    = local.region
   vpc_id                    = module.network.vpc_id
   subnet_ids                = module.network.private_subnet_ids
-  client_security_group_ids = [module.eks.cluster_security_group_id]
+  client_security_group_ids = { cluster = module.eks.cluster_security_group_id }
   instance_class            = var.db_instance_class
   multi_az                  = var.db_multi_az
   deletion_protection       = var.deletion_protection
@@ -264,7 +247,7 @@ module "redis" {
   secret_prefix               = var.prefix
   vpc_id                      = module.network.vpc_id
   subnet_ids                  = module.network.private_subnet_ids
-  client_security_group_ids   = [module.eks.cluster_security_group_id]
+  client_security_group_ids   = { cluster = module.eks.cluster_security_group_id }
   node_type                   = var.redis_node_type
   num_cache_clusters          = var.redis_num_cache_clusters
   apply_immediately           = !var.deletion_protection
@@ -281,12 +264,13 @@ module "iam" {
   prefix                           = var.prefix
   oidc_provider_arn                = module.eks.oidc_provider_arn
   oidc_issuer                      = module.eks.oidc_issuer
-  table_arns                       = module.tables.table_arns
-  queue_arns                       = module.messaging.queue_arns
-  dlq_arns                         = module.messaging.dlq_arns
-  topic_arn                        = module.messaging.topic_arn
-  bucket_arns                      = module.buckets.bucket_arns
-  secret_arns                      = module.secrets.secret_arns
+  table_arns                       = module.application.table_arns
+  queue_arns                       = module.application.queue_arns
+  dlq_arns                         = module.application.dlq_arns
+  topic_arn                        = module.application.topic_arn
+  bucket_arns                      = module.application.bucket_arns
+  secret_arns                      = module.application.secret_arns
+  database_user_arn                = module.rds.app_user_arn
   application_log_group_arn_prefix = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/${var.prefix}/"
   lb_controller_policy_arn         = var.lb_controller_policy_arn
   tags                             = local.tags
@@ -297,16 +281,34 @@ module "iam" {
 module "observability" {
   source             = "../observability"
   prefix             = var.prefix
+  region             = local.region
   deployables        = local.app_deployables
+  heartbeat_services = local.heartbeat_services
   frontends          = local.frontends
   workers            = local.queue_workers
-  queue_names        = module.messaging.queue_names
-  dlq_names          = module.messaging.dlq_names
+  queue_names        = module.application.queue_names
+  dlq_names          = module.application.dlq_names
   max_receive_count  = 5
   alarm_emails       = var.alarm_emails
   log_retention_days = var.log_retention_days
   kms_key_arn        = aws_kms_key.platform.arn
   tags               = local.tags
+}
+
+# --- the public edge: API Gateway -> VPC link -> internal ALB -> frontend pods -----------------
+
+module "gateway" {
+  source                = "../gateway"
+  prefix                = var.prefix
+  vpc_id                = module.network.vpc_id
+  lb_subnet_ids         = module.network.lb_subnet_ids
+  pod_security_group_id = module.eks.cluster_security_group_id
+  public_host           = var.public_host
+  certificate_arn       = var.certificate_arn
+  deletion_protection   = var.deletion_protection
+  log_retention_days    = var.log_retention_days
+  kms_key_arn           = aws_kms_key.platform.arn
+  tags                  = local.tags
 }
 
 # --- what the Kubernetes overlay needs, for the deploy stage and for the first deploy by hand
@@ -317,19 +319,28 @@ locals {
     "AWS_REGION=${local.region}",
     "AWS_ACCOUNT_ID=${local.account}",
     "ECOMMERCE_PREFIX=${var.prefix}",
-    "ECOMMERCE_TOPIC_ARN=${module.messaging.topic_arn}",
+    "ECOMMERCE_TOPIC_ARN=${module.application.topic_arn}",
     "PAYMENT_GATEWAY_URL=${var.payment_gateway_url}",
+    "TOKEN_ISSUER=${module.gateway.issuer}",
+    # No password: the orders services sign in with an IAM token (DATABASE_IAM_AUTH), which
+    # RDS's rotation of the master password does not touch; TLS verified against the RDS CA
+    # bundle the image carries (Dockerfile).
+    "DATABASE_URL=postgresql://${module.rds.app_user}@${module.rds.address}:${module.rds.port}/${module.rds.database_name}?sslmode=verify-full&sslrootcert=${var.rds_ca_bundle_path}",
+    "DATABASE_IAM_AUTH=true",
+    "DATABASE_APP_USER=${module.rds.app_user}",
     "",
   ])
   # k8s/overlays/<env>/deploy.env: values kustomize replacements put into the manifests.
   deploy_env = join("\n", concat(
     [for name, arn in module.iam.role_arns : "ROLE_ARN_${upper(replace(name, "-", "_"))}=${arn}"],
-    [for name, url in module.messaging.queue_urls : "QUEUE_URL_${upper(name)}=${url}"],
+    [for name, url in module.application.queue_urls : "QUEUE_URL_${upper(name)}=${url}"],
+    [for name, arn in module.gateway.target_group_arns : "TARGET_GROUP_ARN_${upper(name)}=${arn}"],
     [
       "AWS_REGION=${local.region}",
-      "VPC_CIDR=${module.network.vpc_cidr}",
-      "PUBLIC_HOST=${var.public_host}",
-      "CERTIFICATE_ARN=${var.certificate_arn}",
+      "LB_SUBNETS_CIDR=${module.network.lb_subnets_cidr}",
+      "PRIVATE_SUBNETS_CIDR=${module.network.private_subnets_cidr}",
+      # The deploy stage replaces this with the hash of the Secret it writes (scripts/k8s-secrets.sh).
+      "SECRETS_SHA256=none",
       "",
     ],
   ))
@@ -366,6 +377,8 @@ module "pipeline" {
   ecr_repository_arn        = module.ecr.repository_arns["app"]
   eks_cluster_name          = module.eks.cluster_name
   eks_cluster_arn           = module.eks.cluster_arn
+  cluster_security_group_id = module.eks.cluster_security_group_id
+  region                    = local.region
   vpc_id                    = module.network.vpc_id
   private_subnet_ids        = module.network.private_subnet_ids
   app_env_parameter_name    = aws_ssm_parameter.app_env.name

@@ -1,3 +1,8 @@
+variable "region" {
+  description = "AWS region of the environment (the provider's)."
+  type        = string
+}
+
 variable "environment" {
   description = "dev or prod: names the k8s overlay the pipeline deploys."
   type        = string
@@ -150,6 +155,24 @@ variable "require_approval" {
   description = "Manual approval before the pipeline deploys."
   type        = bool
   default     = false
+}
+
+variable "interface_endpoints" {
+  description = "AWS services reached through interface VPC endpoints (prod: every API the pods call)."
+  type        = list(string)
+  default     = []
+}
+
+variable "unprivileged_workloads" {
+  description = "Workloads of the application namespace that are not in infra/iam/permissions.json (no IAM role) but log: each gets a log group too."
+  type        = list(string)
+  default     = ["orders-migrate"]
+}
+
+variable "rds_ca_bundle_path" {
+  description = "Where the image keeps the RDS CA bundle (Dockerfile): sslrootcert of DATABASE_URL."
+  type        = string
+  default     = "/etc/ssl/certs/rds-global-bundle.pem"
 }
 
 variable "tags" {

@@ -18,7 +18,7 @@ from ecommerce.platform.http import openapi
 from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load_verifier
 from ecommerce.platform.http.middlewares import HTTP_METRICS, problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
-from ecommerce.platform.metrics import HttpMetrics
+from ecommerce.platform.metrics import HttpMetrics, keep_beating
 from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
 
 ReadinessCheck = Callable[[], Awaitable[object]]
@@ -39,6 +39,7 @@ def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Applica
     app[READINESS] = {}
     app[HTTP_METRICS] = HttpMetrics(settings.service)
     app.on_cleanup.append(_flush_metrics)
+    app.cleanup_ctx.append(_heartbeat)
     app.cleanup_ctx.append(_aws_clients)
     if verify_tokens:
         app.cleanup_ctx.append(_token_verifier)
@@ -46,6 +47,14 @@ def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Applica
     app.router.add_get("/readyz", _readyz)
     openapi.install(app, settings.service)
     return app
+
+
+async def _heartbeat(app: web.Application) -> AsyncIterator[None]:
+    beating = asyncio.create_task(keep_beating(app[SETTINGS].service))
+    yield
+    beating.cancel()
+    with suppress(asyncio.CancelledError):
+        await beating
 
 
 async def _aws_clients(app: web.Application) -> AsyncIterator[None]:
@@ -56,7 +65,7 @@ async def _aws_clients(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
-    app[TOKEN_VERIFIER] = verifier = await load_verifier(app[AWS])
+    app[TOKEN_VERIFIER] = verifier = await load_verifier(app[AWS], app[SETTINGS].token_issuer)
     refresher = asyncio.create_task(keep_keys_current(verifier, app[AWS]))
     yield
     refresher.cancel()

@@ -1,11 +1,14 @@
 """Verifying access tokens in every service, from the JWKS kept in Secrets Manager.
 
 The keys are reloaded every minute, and soon after a token names a key not yet known, so a
-rotated key is trusted by every service with no restart.
+rotated key is trusted by every service with no restart. Each key verifies with its own
+algorithm only (RS256 for RSA keys, EdDSA for the Ed25519 keys of older key sets). The issuer
+is a setting (TOKEN_ISSUER): in AWS it is the public URL, which API Gateway's JWT authorizer
+checks too.
 
 A token verified once is remembered until it expires (or the keys change): a customer's token
-arrives with every request, and checking its Ed25519 signature each time cost ~8 % of the
-orders service's CPU per order.
+arrives with every request, and checking its signature each time cost ~8 % of the orders
+service's CPU per order.
 """
 
 from __future__ import annotations
@@ -19,15 +22,16 @@ from typing import Any, Literal
 
 import jwt
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.config import DEFAULT_TOKEN_ISSUER
 from ecommerce.platform.http.problems import ProblemError
-from ecommerce.platform.jwt_keys import ALGORITHM, public_keys
+from ecommerce.platform.jwt_keys import PublicKey, algorithm_of, public_keys
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import secret_id
 
-ISSUER = "ecommerce-users"
+ISSUER = DEFAULT_TOKEN_ISSUER
+"""The issuer when TOKEN_ISSUER is not set (tests, tools); `ecommerce dev` sets its edge URL."""
 AUDIENCE = "ecommerce"
 
 Role = Literal["customer", "admin"]
@@ -54,14 +58,18 @@ class Principal:
 
 class TokenVerifier:
     def __init__(
-        self, keys: dict[str, Ed25519PublicKey], clock: Callable[[], float] = time.time
+        self,
+        keys: dict[str, PublicKey],
+        issuer: str = ISSUER,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._keys = keys
+        self._issuer = issuer
         self._clock = clock
         self._verified: dict[str, tuple[Principal, float]] = {}
         self.unknown_kid_seen = asyncio.Event()
 
-    def replace_keys(self, keys: dict[str, Ed25519PublicKey]) -> None:
+    def replace_keys(self, keys: dict[str, PublicKey]) -> None:
         self._keys = dict(keys)
         self._verified.clear()  # a key taken out must stop admitting its tokens now
 
@@ -88,9 +96,9 @@ class TokenVerifier:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
-                algorithms=[ALGORITHM],
+                algorithms=[algorithm_of(key)],
                 audience=AUDIENCE,
-                issuer=ISSUER,
+                issuer=self._issuer,
                 options={"require": ["exp", "sub", "iat"]},
             )
         except jwt.InvalidTokenError as error:
@@ -104,8 +112,8 @@ class TokenVerifier:
         return principal, float(claims["exp"])
 
 
-async def load_verifier(clients: AwsClients) -> TokenVerifier:
-    return TokenVerifier(await _read_public_keys(clients))
+async def load_verifier(clients: AwsClients, issuer: str = ISSUER) -> TokenVerifier:
+    return TokenVerifier(await _read_public_keys(clients), issuer)
 
 
 async def keep_keys_current(
@@ -131,7 +139,7 @@ async def keep_keys_current(
         last = loop.time()
 
 
-async def _read_public_keys(clients: AwsClients) -> dict[str, Ed25519PublicKey]:
+async def _read_public_keys(clients: AwsClients) -> dict[str, PublicKey]:
     secrets = await clients.client("secretsmanager")
     response = await secrets.get_secret_value(SecretId=secret_id("jwt-public-keys"))
     return public_keys(response["SecretString"])

@@ -22,7 +22,7 @@ from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.messaging.consumer import Consumer, ConsumerOptions, Handler
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.messaging.queues import resolve_queue
-from ecommerce.platform.metrics import QueueMetrics
+from ecommerce.platform.metrics import QueueMetrics, keep_beating
 from ecommerce.platform.tracing import configure_tracing, message_segment
 
 log = get_logger("worker")
@@ -124,6 +124,8 @@ async def _run(service: str, main: WorkerMain) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, _request_stop, runtime, sig)
         await _serve_health(runtime, stack)
+        beating = asyncio.create_task(keep_beating(service))
+        stack.push_async_callback(_stop_task, beating)
         log.info("worker_started")
         try:
             await main(runtime)
@@ -132,6 +134,12 @@ async def _run(service: str, main: WorkerMain) -> None:
                 task.cancel()
             await asyncio.gather(*runtime.background, return_exceptions=True)
     log.info("worker_stopped")
+
+
+async def _stop_task(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _request_stop(runtime: WorkerRuntime, sig: signal.Signals) -> None:
