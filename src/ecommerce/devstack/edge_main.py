@@ -4,8 +4,9 @@
 process's log lines to the terminal: a proxy sharing that loop waited behind the log echo.
 It listens on `PORT` and routes to the handlers named in `ECOMMERCE_EDGE_UPSTREAMS`, a JSON
 object of service => base URL, applying API Gateway's throttling and JWT authorizer with the
-issuer `ECOMMERCE_EDGE_ISSUER` (`devstack.gateway`). A handler that is starting or restarting refuses connections,
-which the edge answers with 503 and `Retry-After`, as it does for a service not in the stack.
+issuer `ECOMMERCE_EDGE_ISSUER` (`devstack.gateway`). A handler that is starting or restarting
+refuses connections, which the edge answers with 503 and `Retry-After`, as it does for a
+service not in the stack.
 """
 
 from __future__ import annotations

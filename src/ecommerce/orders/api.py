@@ -172,9 +172,7 @@ def _shown(order: Order | None) -> web.Response:
 
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    pool = await create_pool(
-        settings, app[AWS], min_size=2, max_size=10, reset=no_session_reset
-    )
+    pool = await create_pool(settings, app[AWS], min_size=2, max_size=10, reset=no_session_reset)
     store = OrderStore(pool)
     prices = PriceBook(PriceStore(pool))
     try:

@@ -79,9 +79,7 @@ class Settings:
             handler_timeout_seconds=_env_float("HANDLER_TIMEOUT_SECONDS", 25.0),
             access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL_SECONDS", 900),
             token_issuer=_env("TOKEN_ISSUER", DEFAULT_TOKEN_ISSUER),
-            reservation_retention_seconds=_env_int(
-                "RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600
-            ),
+            reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
             price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
         )
