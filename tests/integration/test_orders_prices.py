@@ -1,6 +1,7 @@
 """The orders service's read model of prices against a real PostgreSQL: events applied in
 the catalog's order whatever order they arrive in, the resync as the backstop, the book."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -91,3 +92,38 @@ async def test_the_book_is_not_ready_before_the_first_resync(database_url: str) 
     finally:
         await admin.execute(f"DROP SCHEMA {name} CASCADE")
         await admin.close()
+
+
+class CountingStore(PriceStore):
+    """The store, counting the reads of changed rows."""
+
+    reads = 0
+
+    async def changed_since(
+        self, since: datetime | None
+    ) -> tuple[dict[str, Money | None], datetime | None]:
+        self.reads += 1
+        return await super().changed_since(since)
+
+
+async def test_a_product_created_after_the_last_refresh_is_priced_at_once(
+    pool: asyncpg.Pool,
+) -> None:
+    store = CountingStore(pool)
+    known, created, unknown = ids(3)
+    await store.apply([PriceChange(known, usd(5), datetime.now(UTC))])
+    book = PriceBook(store, refresh_seconds=3600)
+    await book.refresh()
+    await store.apply([PriceChange(created, usd(7), datetime.now(UTC))])
+    reads = store.reads
+
+    # Known products are priced from memory; the new one makes the book catch up once.
+    assert await book.current([known]) == {known: usd(5)}
+    assert store.reads == reads
+    assert await book.current([known, created]) == {known: usd(5), created: usd(7)}
+    assert store.reads == reads + 1
+
+    # Unknown ids asked for together cost one read between them, not one each.
+    results = await asyncio.gather(*(book.current([unknown]) for _ in range(20)))
+    assert results == [{unknown: None}] * 20
+    assert store.reads <= reads + 2

@@ -15,6 +15,8 @@ resync period (`PRICE_RESYNC_SECONDS`, 300 s) plus a second if the event was los
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +30,10 @@ log = get_logger("orders.prices")
 
 READ_MODEL = "product_prices"
 REFRESH_SECONDS = 1.0
+# A product the book lacks makes it read the rows changed since (at most once in this many
+# seconds): a product created a moment ago can be ordered as soon as its event is applied, and
+# a flood of unknown ids costs at most 20 small queries a second.
+CATCH_UP_SECONDS = 0.05
 OVERLAP = timedelta(seconds=5)
 """Rows are re-read this far back: a transaction may commit after a later one was read."""
 
@@ -130,14 +136,39 @@ class PriceBook:
         self._prices: dict[str, Money] = {}
         self._seen: datetime | None = None
         self._resynced: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._refreshed_at = -math.inf
+        self._caught_up_at = -math.inf
 
     def prices(self, product_ids: Iterable[str]) -> dict[str, Money | None]:
         return {product_id: self._prices.get(product_id) for product_id in product_ids}
+
+    async def current(self, product_ids: Iterable[str]) -> dict[str, Money | None]:
+        """The prices, after reading what changed since the last refresh if one is missing
+        (a product created a moment ago); None for a product still unknown after that."""
+        wanted = list(product_ids)
+        found = self.prices(wanted)
+        if None in found.values():
+            await self._catch_up(time.monotonic())
+            found = self.prices(wanted)
+        return found
+
+    async def _catch_up(self, asked: float) -> None:
+        async with self._lock:
+            if self._refreshed_at >= asked or asked - self._caught_up_at < CATCH_UP_SECONDS:
+                return  # refreshed since it was asked, or caught up a moment before
+            self._caught_up_at = asked
+            await self._refresh()
 
     def __len__(self) -> int:
         return len(self._prices)
 
     async def refresh(self) -> None:
+        async with self._lock:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
+        self._refreshed_at = time.monotonic()
         since = self._seen - OVERLAP if self._seen is not None else None
         changed, latest = await self._store.changed_since(since)
         for product_id, price in changed.items():

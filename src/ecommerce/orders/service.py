@@ -60,7 +60,7 @@ async def place_order(
             order_id=str(uuid.uuid4()),
             customer_id=customer_id,
             lines=[RequestedLine(line.product_id, line.quantity) for line in request.items],
-            prices=prices.prices(line.product_id for line in request.items),
+            prices=await prices.current(line.product_id for line in request.items),
             payment_token=request.payment_token,
             now=datetime.now(UTC),
         )
