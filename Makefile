@@ -65,7 +65,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	@MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 check: lint typecheck test
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from ecommerce.events import OrderPlaced
 from ecommerce.events.envelope import PoisonMessage, parse_envelope, parse_payload
 
 
-def body(payload: dict[str, object], **envelope: object) -> str:
+def body(payload: Mapping[str, object], **envelope: object) -> str:
     return json.dumps(
         {
             "id": str(uuid.uuid4()),

@@ -27,8 +27,10 @@ def test_a_queue_remembers_only_its_recent_deletes() -> None:
     for n in range(20):
         sqs.send_message("memory", f"m{n}")
         (message,) = sqs.receive_message("memory", 1, 0, 30)
-        sqs.delete_message("memory", message.receipt_handle)
-        handles.append(message.receipt_handle)
+        handle = message.receipt_handle
+        assert handle is not None
+        sqs.delete_message("memory", handle)
+        handles.append(handle)
     assert len(queue.deleted_messages) == 5
     sqs.delete_message("memory", handles[-1])  # deleted twice: harmless, as on AWS
     assert handles[-1] in queue.deleted_messages
