@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from ecommerce.payments.credentials import SecretApiKey
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger
 from ecommerce.payments.service import Payments
@@ -18,10 +19,12 @@ async def main(runtime: WorkerRuntime) -> None:
     settings = runtime.settings
     dynamodb = await runtime.clients.client("dynamodb")
     sns = await runtime.clients.client("sns")
+    secrets = await runtime.clients.client("secretsmanager")
+    api_key = SecretApiKey(secrets, settings.payment_gateway_key_secret)
     async with aiohttp.ClientSession(trace_configs=client_trace_configs()) as session:
         payments = Payments(
             Ledger(dynamodb, lease_seconds=RESOURCES.queue("payments").visibility_timeout),
-            GatewayClient(session, settings.payment_gateway_url),
+            GatewayClient(session, settings.payment_gateway_url, api_key),
             EventPublisher(sns, settings.topic_arn),
         )
         handlers: dict[str, EventHandler] = {

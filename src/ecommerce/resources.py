@@ -101,6 +101,7 @@ class Resources:
     secrets: tuple[Secret, ...] = (
         Secret("jwt-signing-keys", "Private keys that sign access tokens (users service)"),
         Secret("jwt-public-keys", "JWKS of every current token-signing key (all services)"),
+        Secret("payment-gateway-key", "Secret API key of the payment processor (payments worker)"),
     )
 
     def queue(self, name: str) -> Queue:

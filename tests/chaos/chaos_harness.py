@@ -49,10 +49,11 @@ from ecommerce.orders import domain
 from ecommerce.orders.domain import Decision, Order, Status
 from ecommerce.orders.placement import RequestedLine, price_order
 from ecommerce.orders.store import OrderStore
-from ecommerce.resources import physical
+from ecommerce.payments.credentials import KEY_SECRET
+from ecommerce.platform.aws import AwsClients
+from ecommerce.resources import physical, secret_id
 
 REPO = Path(__file__).resolve().parents[2]
-GATEWAY_KEY = "sk_test_local"  # what the payments worker's GatewayClient sends
 UNIT_PRICE = 250
 
 GRACE_SECONDS = 4.0
@@ -297,6 +298,7 @@ class Gateway:
         app.on_response_prepare.append(self._count)
         self._server = TestServer(app, host="127.0.0.1")
         self._session: aiohttp.ClientSession | None = None
+        self._key: str | None = None
 
     @web.middleware
     async def _arrived(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -315,7 +317,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self._server.start_server()
-        self._session = aiohttp.ClientSession(headers={"Authorization": f"Bearer {GATEWAY_KEY}"})
+        self._session = aiohttp.ClientSession()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -330,9 +332,23 @@ class Gateway:
     def charge_calls(self) -> int:
         return self.calls[("POST", "/v1/payment_intents")]
 
+    async def api_key(self) -> str:
+        """The key the payments worker charges with: the test's provisioned secret (the
+        simulator's account it reads)."""
+        if self._key is None:
+            clients = AwsClients(os.environ["AWS_REGION"])
+            try:
+                secrets = await clients.client("secretsmanager")
+                found = await secrets.get_secret_value(SecretId=secret_id(KEY_SECRET))
+                self._key = str(found["SecretString"])
+            finally:
+                await clients.close()
+        return self._key
+
     async def _get(self, path: str) -> Any:
         assert self._session is not None
-        async with self._session.get(self.url + path) as response:
+        headers = {"Authorization": f"Bearer {await self.api_key()}"}
+        async with self._session.get(self.url + path, headers=headers) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 

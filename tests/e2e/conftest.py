@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from devstack_runner import RunningStack, boot_stack, stop_stack
+from gateway_account import gateway_auth
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
 from ecommerce.devstack.provisioned import provisioning_enabled
@@ -74,3 +75,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """An HTTP client for one test."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+async def gateway_headers(stack: RunningStack, stack_environ: dict[str, str]) -> dict[str, str]:
+    """Authorization on the gateway simulator's account that the payments worker charges."""
+    return await gateway_auth(stack, stack_environ)

@@ -18,6 +18,7 @@ from ecommerce.events import (
     new_event,
 )
 from ecommerce.gateway_sim import create_app
+from ecommerce.payments.credentials import FixedApiKey
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger, PaymentStatus
 from ecommerce.payments.service import PaymentInProgress, Payments
@@ -31,7 +32,7 @@ async def gateway() -> AsyncIterator[tuple[GatewayClient, aiohttp.ClientSession,
     await server.start_server()
     async with aiohttp.ClientSession() as session:
         base = str(server.make_url("")).rstrip("/")
-        yield GatewayClient(session, base), session, base
+        yield GatewayClient(session, base, FixedApiKey("sk_test_local")), session, base
     await server.close()
 
 

@@ -4,8 +4,9 @@ It sends form-encoded requests with Bearer auth and an `Idempotency-Key`, and so
 outcome into one of three kinds, so the worker knows what to do with its message:
 
 - a result (`ChargeResult`, `RefundResult`): approved or declined, a refund made;
-- `GatewayUnavailable`: transient (5xx, 409 key in use, 429, timeout, connection error);
-  retry the message later with the same idempotency key, which makes the retry safe;
+- `GatewayUnavailable`: transient (5xx, 409 key in use, 429, timeout, connection error, and
+  401: the key was rolled, so it is read again from its secret before the next call); retry
+  the message later with the same idempotency key, which makes the retry safe;
 - `GatewayRejected`: any other 4xx (a bad request, an idempotency key reused with other
   parameters, a refund refused); retrying would not help.
 """
@@ -18,6 +19,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+
+from ecommerce.payments.credentials import ApiKeySource
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -91,14 +94,18 @@ class GatewayClient:
         self,
         session: aiohttp.ClientSession,
         base_url: str,
-        api_key: str = "sk_test_local",
+        credentials: ApiKeySource,
         *,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
-        self._api_key = api_key
+        self._credentials = credentials
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
 
     async def charge(
         self,
@@ -155,7 +162,7 @@ class GatewayClient:
         self, path: str, form: list[tuple[str, str]], idempotency_key: str
     ) -> _Response:
         headers = {
-            "Authorization": f"Bearer {self._api_key}",
+            "Authorization": f"Bearer {await self._credentials.api_key()}",
             "Content-Type": "application/x-www-form-urlencoded",
             "Idempotency-Key": idempotency_key,
         }
@@ -170,6 +177,9 @@ class GatewayClient:
                 request_id = http.headers.get("Request-Id")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise GatewayUnavailable(f"POST {path}: {type(exc).__name__}: {exc}") from exc
+        if status == 401:
+            self._credentials.invalidate()
+            raise GatewayUnavailable(f"POST {path}: HTTP 401, the API key was refused")
         if status >= 500 or status in (409, 429):
             raise GatewayUnavailable(f"POST {path}: HTTP {status} (request {request_id})")
         body: object

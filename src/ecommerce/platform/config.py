@@ -50,6 +50,9 @@ class Settings:
     token_issuer: str
     reservation_retention_seconds: int = 30 * 24 * 3600
     """How long a settled reservation is kept (the products table's TTL)."""
+    payment_gateway_key_secret: str = "payment-gateway-key"
+    """The secret (logical name) holding the processor's secret API key; see
+    `ecommerce.payments.credentials`."""
     price_resync_seconds: float = 300.0
     """How often the orders worker reads the catalog's whole product list (prices' resync)."""
     reservation_sweep_seconds: float = 0.0
@@ -82,4 +85,5 @@ class Settings:
             reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
             price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
+            payment_gateway_key_secret=_env("PAYMENT_GATEWAY_KEY_SECRET", "payment-gateway-key"),
         )

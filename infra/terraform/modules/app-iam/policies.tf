@@ -130,6 +130,11 @@ data "aws_iam_policy_document" "payments_worker" {
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.table_arns["payments"]]
   }
+  statement {
+    sid       = "PaymentGatewayKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["payment-gateway-key"]]
+  }
 }
 
 data "aws_iam_policy_document" "images_worker" {

@@ -52,6 +52,8 @@ locals {
   secrets = {
     "jwt-signing-keys" = { description = "Private keys that sign access tokens (users service)" }
     "jwt-public-keys"  = { description = "JWKS of every current token-signing key (all services)" }
+    # Put the processor's key in after the apply (docs/payments.md); rolled keys the same way.
+    "payment-gateway-key" = { description = "Secret API key of the payment processor (payments worker)" }
   }
 
   # Which bucket notifies which queue, of which events, for the keys under which prefix: the
