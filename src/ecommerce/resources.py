@@ -80,6 +80,8 @@ class Resources:
             ),
             Queue("payments", ("InventoryReserved", "OrderCancelled"), visibility_timeout=60),
             Queue("images", (), visibility_timeout=120),
+            # Fed by the webhooks frontend (verified processor events), not by the topic.
+            Queue("payment-webhooks", (), visibility_timeout=60),
         )
     )
     tables: tuple[Table, ...] = (
@@ -102,6 +104,10 @@ class Resources:
         Secret("jwt-signing-keys", "Private keys that sign access tokens (users service)"),
         Secret("jwt-public-keys", "JWKS of every current token-signing key (all services)"),
         Secret("payment-gateway-key", "Secret API key of the payment processor (payments worker)"),
+        Secret(
+            "payment-webhook-secrets",
+            "Signing secrets of the processor's webhooks (payments webhooks frontend)",
+        ),
     )
 
     def queue(self, name: str) -> Queue:

@@ -33,7 +33,7 @@ SIGNING_SECRET = "jwt-signing-keys"
 JWKS_SECRET = "jwt-public-keys"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 _NO_QUEUE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
-DEV_SECRET_PREFIXES = {"payment-gateway-key": "sk_test_"}
+DEV_SECRET_PREFIXES = {"payment-gateway-key": "sk_test_", "payment-webhook-secrets": "whsec_"}
 """A dev secret's generated value starts so: the gateway simulator takes any `sk_test_` key as
 an account of its own, as Stripe's test mode does."""
 _NO_SECRET = {"ResourceNotFoundException"}

@@ -53,6 +53,11 @@ class Settings:
     payment_gateway_key_secret: str = "payment-gateway-key"
     """The secret (logical name) holding the processor's secret API key; see
     `ecommerce.payments.credentials`."""
+    payment_webhook_secrets_secret: str = "payment-webhook-secrets"
+    """The secret (logical name) holding the webhook signing secrets, `whsec_...` comma
+    separated (several during a rotation)."""
+    payment_webhook_tolerance_seconds: int = 300
+    """How old a webhook's signed timestamp may be."""
     price_resync_seconds: float = 300.0
     """How often the orders worker reads the catalog's whole product list (prices' resync)."""
     reservation_sweep_seconds: float = 0.0
@@ -86,4 +91,8 @@ class Settings:
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
             price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
             payment_gateway_key_secret=_env("PAYMENT_GATEWAY_KEY_SECRET", "payment-gateway-key"),
+            payment_webhook_secrets_secret=_env(
+                "PAYMENT_WEBHOOK_SECRETS_SECRET", "payment-webhook-secrets"
+            ),
+            payment_webhook_tolerance_seconds=_env_int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300),
         )

@@ -30,6 +30,12 @@ locals {
       visibility_timeout = 120
       max_receive_count  = 5
     }
+    # Fed by the webhooks frontend (verified processor events), not by the topic.
+    payment-webhooks = {
+      event_types        = []
+      visibility_timeout = 60
+      max_receive_count  = 5
+    }
   }
 
   # gsis: global secondary indexes, string keys, every attribute projected.
@@ -54,6 +60,8 @@ locals {
     "jwt-public-keys"  = { description = "JWKS of every current token-signing key (all services)" }
     # Put the processor's key in after the apply (docs/payments.md); rolled keys the same way.
     "payment-gateway-key" = { description = "Secret API key of the payment processor (payments worker)" }
+    # The signing secret(s) of the processor's webhook endpoint, whsec_... comma separated.
+    "payment-webhook-secrets" = { description = "Signing secrets of the processor's webhooks (payments webhooks frontend)" }
   }
 
   # Which bucket notifies which queue, of which events, for the keys under which prefix: the
