@@ -10,13 +10,19 @@ import aiohttp
 
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
-from ecommerce.orders.service import apply_event
+from ecommerce.orders.service import apply_event, expire_waiting_orders
 from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.database import create_pool
 from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
-SAGA_EVENTS = ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed")
+SAGA_EVENTS = (
+    "InventoryReserved",
+    "InventoryRejected",
+    "PaymentActionRequired",
+    "PaymentSucceeded",
+    "PaymentFailed",
+)
 RESYNC_RETRY_SECONDS = 5.0
 
 
@@ -35,8 +41,14 @@ async def main(runtime: WorkerRuntime) -> None:
                 first_after=0.0,
                 retry_after=RESYNC_RETRY_SECONDS,
             )
+            store = OrderStore(pool)
+            runtime.every(
+                settings.payment_expiry_sweep_seconds,
+                partial(expire_waiting_orders, store, settings.payment_action_expiry),
+                "payment_expiry_sweep",
+            )
             handlers: dict[str, EventHandler] = dict.fromkeys(
-                SAGA_EVENTS, partial(apply_event, OrderStore(pool))
+                SAGA_EVENTS, partial(apply_event, store)
             )
             handlers["ProductChanged"] = feed.on_product_changed
             await runtime.consume("orders", EventDispatcher(handlers))

@@ -73,6 +73,7 @@ class Resources:
                 (
                     "InventoryReserved",
                     "InventoryRejected",
+                    "PaymentActionRequired",
                     "PaymentSucceeded",
                     "PaymentFailed",
                     "ProductChanged",

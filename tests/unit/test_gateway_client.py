@@ -191,3 +191,28 @@ async def test_a_refused_key_is_read_again_and_the_call_retried_later(
     with pytest.raises(GatewayUnavailable, match="401"):
         await charge(gateway)
     assert key.invalidated == 1
+
+
+async def test_a_card_that_needs_authentication_is_neither_approved_nor_declined(
+    gateway: GatewayClient,
+) -> None:
+    result = await charge(gateway, "tok_threeDSecure2Required")
+    assert (result.approved, result.action_required, result.decline_code) == (False, True, None)
+    assert result.payment_intent_id is not None and result.client_secret
+    assert result.next_action is not None and result.next_action["type"] == "redirect_to_url"
+    status = await gateway.cancel_intent(
+        payment_intent_id=result.payment_intent_id, idempotency_key="cancel-1"
+    )
+    assert status == "canceled"
+    paid = await charge(gateway, "tok_visa", key="charge-order-2")
+    assert paid.payment_intent_id is not None
+    with pytest.raises(GatewayRejected) as refused:
+        await gateway.cancel_intent(payment_intent_id=paid.payment_intent_id, idempotency_key="c2")
+    assert refused.value.code == "payment_intent_unexpected_state"
+
+
+async def test_list_all_follows_the_pages(gateway: GatewayClient) -> None:
+    for n in range(3):
+        await charge(gateway, key=f"charge-order-{n}")
+    listed = await gateway.list_all("payment_intents", page_size=2)
+    assert len({intent["id"] for intent in listed}) == 3

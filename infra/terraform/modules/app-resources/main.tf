@@ -16,7 +16,7 @@ locals {
       max_receive_count  = 5
     }
     orders = {
-      event_types        = ["InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed", "ProductChanged"]
+      event_types        = ["InventoryReserved", "InventoryRejected", "PaymentActionRequired", "PaymentSucceeded", "PaymentFailed", "ProductChanged"]
       visibility_timeout = 30
       max_receive_count  = 5
     }
