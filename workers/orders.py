@@ -8,21 +8,22 @@ from functools import partial
 
 import aiohttp
 
+from ecommerce.events import (
+    InventoryRejected,
+    InventoryReserved,
+    PaymentActionRequired,
+    PaymentFailed,
+    PaymentSucceeded,
+    ProductChanged,
+)
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
 from ecommerce.orders.service import apply_event, expire_waiting_orders
 from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.database import create_pool
-from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
-SAGA_EVENTS = (
-    "InventoryReserved",
-    "InventoryRejected",
-    "PaymentActionRequired",
-    "PaymentSucceeded",
-    "PaymentFailed",
-)
 RESYNC_RETRY_SECONDS = 5.0
 
 
@@ -47,13 +48,24 @@ async def main(runtime: WorkerRuntime) -> None:
                 partial(expire_waiting_orders, store, settings.payment_action_expiry),
                 "payment_expiry_sweep",
             )
-            handlers: dict[str, EventHandler] = dict.fromkeys(
-                SAGA_EVENTS, partial(apply_event, store)
-            )
-            handlers["ProductChanged"] = feed.on_product_changed
-            await runtime.consume("orders", EventDispatcher(handlers))
+            await runtime.consume("orders", dispatcher(store, feed))
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
+
+
+def dispatcher(orders: OrderStore, prices: PriceFeed) -> EventDispatcher:
+    """What the orders queue's events go to (exactly its subscriptions in resources.py): the
+    saga's outcomes to the orders, the catalog's changes to the read model of prices."""
+    saga = partial(apply_event, orders)
+    return (
+        EventDispatcher()
+        .on(InventoryReserved, saga)
+        .on(InventoryRejected, saga)
+        .on(PaymentActionRequired, saga)
+        .on(PaymentSucceeded, saga)
+        .on(PaymentFailed, saga)
+        .on(ProductChanged, prices.on_product_changed)
+    )
 
 
 if __name__ == "__main__":

@@ -7,12 +7,13 @@ import asyncio
 
 import aiohttp
 
+from ecommerce.events import InventoryReserved, OrderCancelled
 from ecommerce.payments.credentials import SecretApiKey
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger
 from ecommerce.payments.processor_events import ProcessorEvents
 from ecommerce.payments.service import Payments
-from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 from ecommerce.platform.tracing import client_trace_configs
@@ -31,15 +32,21 @@ async def main(runtime: WorkerRuntime) -> None:
         payments = Payments(
             ledger, GatewayClient(session, settings.payment_gateway_url, api_key), publisher
         )
-        handlers: dict[str, EventHandler] = {
-            "InventoryReserved": payments.on_inventory_reserved,
-            "OrderCancelled": payments.on_order_cancelled,
-        }
         async with asyncio.TaskGroup() as group:
-            group.create_task(runtime.consume("payments", EventDispatcher(handlers)))
+            group.create_task(runtime.consume("payments", dispatcher(payments)))
+            # The processor's own events (verified by the webhooks frontend), not envelopes.
             group.create_task(
                 runtime.consume("payment-webhooks", ProcessorEvents(ledger, publisher))
             )
+
+
+def dispatcher(payments: Payments) -> EventDispatcher:
+    """What the payments queue's events go to (exactly its subscriptions in resources.py)."""
+    return (
+        EventDispatcher()
+        .on(InventoryReserved, payments.on_inventory_reserved)
+        .on(OrderCancelled, payments.on_order_cancelled)
+    )
 
 
 if __name__ == "__main__":

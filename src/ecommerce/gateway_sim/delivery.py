@@ -19,7 +19,7 @@ from aiohttp import web
 
 from ecommerce.gateway_sim.config import WebhookDelivery
 from ecommerce.gateway_sim.events import Event, WebhookEndpoint
-from ecommerce.payments.webhook_signature import HEADER, sign
+from ecommerce.gateway_sim.signing import HEADER, signature_header
 from ecommerce.platform.logging import get_logger
 
 _log = get_logger("ecommerce.gateway_sim.webhooks")
@@ -53,7 +53,7 @@ class Deliverer:
                 )
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
-                HEADER: sign(body, [endpoint.secret], int(time.time())),
+                HEADER: signature_header(body, endpoint.secret, int(time.time())),
                 "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
             }
             try:
