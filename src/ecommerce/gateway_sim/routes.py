@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -31,6 +31,29 @@ REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 T = TypeVar("T", PaymentIntent, Refund, Event, WebhookEndpoint, Dispute)
 _LIST_ITEM = re.compile(r"([a-z_]+)\[\d*\]")
 CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
+
+
+def _created(op: Callable[[int, int], bool]) -> Callable[[_Created, str], bool]:
+    def check(item: _Created, value: str) -> bool:
+        return op(item.created, _integer("created", value))
+
+    return check
+
+
+class _Created(Protocol):
+    @property
+    def created(self) -> int: ...
+
+
+CREATED: Mapping[str, Callable[[Any, str], bool]] = MappingProxyType(
+    {
+        "created[gte]": _created(lambda a, b: a >= b),
+        "created[gt]": _created(lambda a, b: a > b),
+        "created[lte]": _created(lambda a, b: a <= b),
+        "created[lt]": _created(lambda a, b: a < b),
+    }
+)
+"""Stripe's `created` range filter of the list endpoints."""
 
 
 class Params:
@@ -245,7 +268,7 @@ class Api:
         return json_response(intent.to_json())
 
     async def list_payment_intents(self, request: web.Request) -> web.Response:
-        return _list(request, self._account(request).intents)
+        return _list(request, self._account(request).intents, filters=CREATED)
 
     async def create_refund(self, request: web.Request) -> web.Response:
         params = Params(
@@ -308,7 +331,9 @@ class Api:
             return refund.payment_intent == intent_id
 
         return _list(
-            request, self._account(request).refunds, filters={"payment_intent": for_intent}
+            request,
+            self._account(request).refunds,
+            filters={"payment_intent": for_intent, **CREATED},
         )
 
     async def cancel_payment_intent(self, request: web.Request) -> web.Response:
@@ -344,7 +369,7 @@ class Api:
         return json_response(event.to_json())
 
     async def list_disputes(self, request: web.Request) -> web.Response:
-        return _list(request, self._account(request).disputes)
+        return _list(request, self._account(request).disputes, filters=CREATED)
 
     async def create_webhook_endpoint(self, request: web.Request) -> web.Response:
         params = Params(

@@ -164,6 +164,24 @@ class OrderStore:
             )
         return [_order(row, []) for row in rows]
 
+    async def statuses(self, order_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """(status, reason) of each of these orders that exists (reconciliation)."""
+        keys = [key for key in map(_uuid_or_none, order_ids) if key is not None]
+        rows = await self._pool.fetch(
+            "SELECT id, status, reason FROM orders WHERE id = any($1::uuid[])", keys
+        )
+        return {str(row["id"]): (row["status"], row["reason"]) for row in rows}
+
+    async def confirmed_between(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of the orders placed in [start, end) that are CONFIRMED (reconciliation)."""
+        rows = await self._pool.fetch(
+            "SELECT id FROM orders WHERE status = 'CONFIRMED' AND created_at >= $1"
+            " AND created_at < $2",
+            start,
+            end,
+        )
+        return [str(row["id"]) for row in rows]
+
     async def waiting_since_before(self, cutoff: datetime, limit: int) -> list[str]:
         """Ids of orders waiting for the customer's authentication since before `cutoff`."""
         rows = await self._pool.fetch(

@@ -325,19 +325,6 @@ class Ledger:
             },
         )
 
-    async def scan(self) -> list[PaymentRecord]:
-        """Every payment record (reconciliation)."""
-        records: list[PaymentRecord] = []
-        start: dict[str, Any] | None = None
-        while True:
-            page = await self._db.scan(
-                TableName=self._table, **({"ExclusiveStartKey": start} if start else {})
-            )
-            records.extend(_record(item) for item in page.get("Items", []) if is_payment(item))
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return records
-
     async def _update(
         self,
         order_id: str,
