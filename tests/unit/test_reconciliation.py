@@ -99,3 +99,19 @@ def test_a_capture_for_an_order_nobody_knows_is_reported_not_repaired() -> None:
     [found] = reconcile([intent("o-lost", "pi_l")], [], [], {}, {})
     assert (found.kind, found.repair) == (Kind.CHARGE_WITHOUT_CONFIRMED_ORDER, None)
     assert "unknown" in found.detail
+
+
+def test_a_second_capture_for_a_confirmed_order_is_refunded() -> None:
+    [found] = reconcile(
+        [intent("o-1", "pi_1"), intent("o-1", "pi_twice")],
+        [],
+        [],
+        {"o-1": paid("o-1", "pi_1")},
+        {"o-1": OrderView("CONFIRMED")},
+    )
+    assert (found.kind, found.payment_intent, found.repair) == (
+        Kind.CHARGE_WITHOUT_CONFIRMED_ORDER,
+        "pi_twice",
+        Repair.REFUND,
+    )
+    assert "second time" in found.detail

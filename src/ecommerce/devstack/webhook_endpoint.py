@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from secrets import token_urlsafe
+from typing import Any
 
 import aiohttp
+from botocore.exceptions import ClientError
 
-from ecommerce.payments.credentials import KEY_SECRET, parse_api_key
+from ecommerce.payments.credentials import KEY_SECRET, InvalidKeySecret, parse_api_key
 from ecommerce.payments.webhooks_api import WEBHOOK_SECRETS
 from ecommerce.platform.aws import AwsClients
 from ecommerce.resources import secret_id
+
+
+async def _simulator_key(secrets: Any, say: Callable[[str], None]) -> str:
+    """The key in `payment-gateway-key`; one made up (the simulator takes any `sk_test_`) when
+    the secret has none yet: Terraform makes it empty (`ECOMMERCE_PROVISION=off`)."""
+    try:
+        found = await secrets.get_secret_value(SecretId=secret_id(KEY_SECRET))
+        return parse_api_key(str(found.get("SecretString") or ""))
+    except (ClientError, InvalidKeySecret):
+        key = "sk_test_" + token_urlsafe(24)
+        await secrets.put_secret_value(SecretId=secret_id(KEY_SECRET), SecretString=key)
+        say(f"secret   {secret_id(KEY_SECRET)} (a test key for the simulator)")
+        return key
+
 
 EVENTS = (
     "payment_intent.succeeded",
@@ -39,8 +56,7 @@ async def register_webhook_endpoint(
 ) -> str:
     """Register `webhook_url` at the simulator and store its signing secret; the endpoint id."""
     secrets = await clients.client("secretsmanager")
-    found = await secrets.get_secret_value(SecretId=secret_id(KEY_SECRET))
-    api_key = parse_api_key(str(found["SecretString"]))
+    api_key = await _simulator_key(secrets, say)
     form = [("url", webhook_url), *((f"enabled_events[{i}]", e) for i, e in enumerate(EVENTS))]
     deadline = asyncio.get_running_loop().time() + within
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:

@@ -10,10 +10,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ecommerce.events import Money, PaymentSucceeded, new_event
-from ecommerce.orders.store import OrderStore
 from ecommerce.payments.gateway_client import GatewayClient, GatewayRejected
 from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
 from ecommerce.payments.reconciliation import (
@@ -31,11 +30,19 @@ PRODUCER = "payments-reconcile"
 LEDGER_READS_AT_ONCE = 16
 
 
+class OrderStatuses(Protocol):
+    """What reconciliation reads of the orders (the orders store has it)."""
+
+    async def statuses(self, order_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]: ...
+
+    async def confirmed_between(self, start: datetime, end: datetime) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Sources:
     gateway: GatewayClient
     ledger: Ledger
-    orders: OrderStore
+    orders: OrderStatuses
 
 
 @dataclass(frozen=True)
@@ -104,16 +111,20 @@ async def _repair_one(
             order_id, approved=True, payment_intent_id=intent_id, decline_code=None
         )
     if discrepancy.repair is Repair.REFUND:
+        # The order's own payment: the worker's refund key, so the two never refund twice.
+        own = record is None or record.payment_intent_id in (None, intent_id)
         try:
             refund = await sources.gateway.refund(
-                payment_intent_id=intent_id, idempotency_key=f"refund-{order_id}"
+                payment_intent_id=intent_id,
+                idempotency_key=f"refund-{order_id}" if own else f"refund-{intent_id}",
             )
             refund_id = refund.refund_id
         except GatewayRejected as error:
             if error.code != "charge_already_refunded":
                 raise
             refund_id = "already-refunded-at-gateway"
-        await sources.ledger.record_processor_refund(order_id, refund_id)
+        if own:
+            await sources.ledger.record_processor_refund(order_id, refund_id)
         return f"refunded ({refund_id})"
     if discrepancy.repair is Repair.RECORD_REFUND:
         await sources.ledger.record_processor_refund(order_id, discrepancy.refund_id or "?")

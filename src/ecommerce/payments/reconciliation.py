@@ -2,8 +2,9 @@
 
 The processor is the truth about money; the ledger and the orders must agree with it:
 
-- `charge_without_confirmed_order`: a capture (not refunded) whose order is not CONFIRMED.
-  Repair: refund it when the order is CANCELLED; publish the missing PaymentSucceeded when
+- `charge_without_confirmed_order`: a capture (not refunded) whose order is not CONFIRMED,
+  or a second capture for an order whose payment is another one. Repair: refund it when the
+  order is CANCELLED or the capture is a second one; publish the missing PaymentSucceeded when
   the order is still waiting for its outcome (the webhook or the charge's answer was lost).
 - `confirmed_without_capture`: a CONFIRMED order with no succeeded payment at the processor.
   Not repaired: a person decides (ship anyway, ask the customer to pay again, cancel).
@@ -161,7 +162,22 @@ def _capture(
                 refund_id=refunds[0].id,
             )
         )
-    if refunded_amount >= intent.amount or (order is not None and order.status == "CONFIRMED"):
+    if refunded_amount >= intent.amount:
+        return found
+    other = record.payment_intent_id if record is not None else None
+    if other is not None and other != intent.id:
+        found.append(
+            Discrepancy(
+                Kind.CHARGE_WITHOUT_CONFIRMED_ORDER,
+                intent.order_id,
+                intent.id,
+                f"{intent.amount} {intent.currency.upper()} captured a second time; "
+                f"the order's payment is {other}",
+                Repair.REFUND,
+            )
+        )
+        return found
+    if order is not None and order.status == "CONFIRMED":
         return found
     status = "unknown" if order is None else order.status
     if order is not None and order.status == "CANCELLED":
