@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "dev": "ecommerce.devstack.command",
     "dlq": "ecommerce.ops.dlq_command",
     "migrate": "ecommerce.devstack.migrate",
+    "payments": "ecommerce.ops.payments_command",
     "trace": "ecommerce.devstack.trace_command",
 }
 

@@ -62,6 +62,7 @@ from ecommerce.devstack.servers import EmbeddedServer, start_server
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
+from ecommerce.devstack.webhook_endpoint import register_webhook_endpoint
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
 
@@ -397,9 +398,25 @@ class DevStack:
                     raise StartupFailed(str(missing)) from None
                 await bootstrap.apply_migrations(database_url, self.say)
             await bootstrap.seed(clients, self.say)
+            await self._connect_webhooks(clients)
         finally:
             await clients.close()
         return topic_arn
+
+    async def _connect_webhooks(self, clients: AwsClients) -> None:
+        """Our own simulator delivers its webhooks to the edge (a given gateway is the user's
+        to configure: docs/payments.md)."""
+        assert self._supervisor is not None and self._endpoints is not None
+        if self._endpoints.gateway is None or not any(
+            child.spec.kind is Kind.GATEWAY for child in self._supervisor.children
+        ):
+            return
+        await register_webhook_endpoint(
+            clients,
+            self._endpoints.gateway,
+            f"{self._endpoints.edge}/webhooks/payments",
+            self.say,
+        )
 
     async def _start_edge(self, upstreams: dict[str, str]) -> EmbeddedServer:
         """The edge in a process of its own (`edge_main`), on the port asked for."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ecommerce.resources import physical
 
@@ -50,11 +51,28 @@ class Settings:
     token_issuer: str
     reservation_retention_seconds: int = 30 * 24 * 3600
     """How long a settled reservation is kept (the products table's TTL)."""
+    payment_gateway_key_secret: str = "payment-gateway-key"
+    """The secret (logical name) holding the processor's secret API key; see
+    `ecommerce.payments.credentials`."""
+    payment_webhook_secrets_secret: str = "payment-webhook-secrets"
+    """The secret (logical name) holding the webhook signing secrets, `whsec_...` comma
+    separated (several during a rotation)."""
+    payment_webhook_tolerance_seconds: int = 300
+    """How old a webhook's signed timestamp may be."""
+    payment_action_expiry_seconds: float = 900.0
+    """How long an order waits for the customer's authentication before it is cancelled
+    (`payment_expired`)."""
+    payment_expiry_sweep_seconds: float = 30.0
+    """How often the orders worker looks for such orders."""
     price_resync_seconds: float = 300.0
     """How often the orders worker reads the catalog's whole product list (prices' resync)."""
     reservation_sweep_seconds: float = 0.0
     """How often the inventory worker deletes expired reservations itself (0: never; AWS's TTL
     does it, the local emulator has none)."""
+
+    @property
+    def payment_action_expiry(self) -> timedelta:
+        return timedelta(seconds=self.payment_action_expiry_seconds)
 
     @classmethod
     def from_env(cls, service: str) -> Settings:
@@ -82,4 +100,11 @@ class Settings:
             reservation_retention_seconds=_env_int("RESERVATION_RETENTION_SECONDS", 30 * 24 * 3600),
             reservation_sweep_seconds=_env_float("RESERVATION_SWEEP_SECONDS", 0.0),
             price_resync_seconds=_env_float("PRICE_RESYNC_SECONDS", 300.0),
+            payment_gateway_key_secret=_env("PAYMENT_GATEWAY_KEY_SECRET", "payment-gateway-key"),
+            payment_webhook_secrets_secret=_env(
+                "PAYMENT_WEBHOOK_SECRETS_SECRET", "payment-webhook-secrets"
+            ),
+            payment_webhook_tolerance_seconds=_env_int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300),
+            payment_action_expiry_seconds=_env_float("PAYMENT_ACTION_EXPIRY_SECONDS", 900.0),
+            payment_expiry_sweep_seconds=_env_float("PAYMENT_EXPIRY_SWEEP_SECONDS", 30.0),
         )
