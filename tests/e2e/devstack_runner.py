@@ -90,8 +90,8 @@ def processes_of(state_dir: Path) -> list[int]:
     return found
 
 
-def boot_stack(env: Mapping[str, str], state_dir: Path) -> RunningStack:
-    port = free_port()
+def boot_stack(env: Mapping[str, str], state_dir: Path, port: int | None = None) -> RunningStack:
+    port = port or free_port()
     output = state_dir.parent / f"{state_dir.name}-output.txt"
     child_env = dict(env)
     child_env["ECOMMERCE_STATE_DIR"] = str(state_dir)

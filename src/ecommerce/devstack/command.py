@@ -366,6 +366,7 @@ class DevStack:
             self._state.logs,
             owned=self._owned,
             count_calls=self._base_env.get(COUNT_CALLS_ENV, "").strip() == "1",
+            state_dir=self._state.emulators_dir,
         )
         for server in emulators.servers:
             self._servers.append(server)
