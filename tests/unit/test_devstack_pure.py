@@ -18,7 +18,7 @@ from ecommerce.devstack.bootstrap import (
     optional_function,
 )
 from ecommerce.devstack.command import _redact
-from ecommerce.devstack.console import render_line
+from ecommerce.devstack.console_lines import brief_line, escape_controls, render_line
 from ecommerce.devstack.edge import (
     forward_request_headers,
     forward_response_headers,
@@ -326,3 +326,42 @@ def test_the_default_admin_password_passes_the_users_password_policy() -> None:
     from ecommerce.users.domain import check_password_policy
 
     check_password_policy(DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_EMAIL)
+
+
+def record_line(**fields: object) -> str:
+    return json.dumps({"timestamp": "2030-01-02T03:04:05.678Z", "level": "info", **fields})
+
+
+def test_the_brief_console_shows_one_line_per_request_and_event_and_no_metric_documents() -> None:
+    request = record_line(
+        event="http_request",
+        method="GET",
+        path="/orders/o-1",
+        route="/orders/{id}",
+        status=200,
+        duration_ms=12.4,
+        request_id="r-1",
+    )
+    assert brief_line(request) == "03:04:05 GET /orders/o-1 -> 200 (12 ms)"
+    handled = record_line(
+        event="message_handled", event_type="OrderPlaced", order_id="o-1", message_id="m-1"
+    )
+    assert (
+        brief_line(handled)
+        == "03:04:05 info    message_handled event_type=OrderPlaced order_id=o-1"
+    )
+    emf = json.dumps({"_aws": {"CloudWatchMetrics": []}, "Latency": [1.0] * 300})
+    assert brief_line(emf) is None
+    assert brief_line(record_line(event="http_request", method="GET", path="/readyz")) is None
+    assert brief_line(record_line(event="cache_miss", level="debug")) is None
+    assert brief_line("") is None
+    assert brief_line("plain text") == "plain text"
+    assert "\x1b[31m" in str(brief_line(record_line(event="boom", level="error"), color=True))
+
+
+def test_control_characters_are_shown_escaped_in_both_consoles() -> None:
+    sneaky = record_line(event="http_request", method="GET", path="/a\x00b\x1b[2Jc", status=404)
+    assert brief_line(sneaky) == "03:04:05 GET /a\\x00b\\x1b[2Jc -> 404"
+    assert "\x00" not in render_line(sneaky) and "\x1b" not in render_line(sneaky)
+    assert render_line("raw \x07 bell\tand tab") == "raw \\x07 bell\tand tab"
+    assert escape_controls("\x85next line") == "\\x85next line"

@@ -87,6 +87,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--quiet", action="store_true", help="do not echo the processes' logs (files only)"
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="echo every log line (metric documents, probes, debug); by default one line per "
+        "request or event, warnings and errors",
+    )
+    parser.add_argument(
         "--no-provision",
         dest="provision",
         action="store_false",
@@ -106,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         reset=args.reset,
         start=args.start,
         quiet=args.quiet,
+        verbose=args.verbose,
         provision=args.provision and provisioning_enabled(),
     )
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
@@ -117,6 +124,7 @@ class DevOptions:
     reset: bool = False
     start: bool = True
     quiet: bool = False
+    verbose: bool = False
     provision: bool = True
 
 
@@ -128,7 +136,7 @@ class DevStack:
     def __init__(self, options: DevOptions, state: StateDir) -> None:
         self._options = options
         self._state = state
-        self._console = Console(echo=not options.quiet)
+        self._console = Console(echo=not options.quiet, verbose=options.verbose)
         self._base_env = dict(os.environ)
         self._owned = OwnedProcesses(state.owned_file)
         self._servers: list[EmbeddedServer] = []
