@@ -12,11 +12,12 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP) ## create .venv and install the project with its locked dependencies
 
 $(STAMP): pyproject.toml requirements-dev.lock
-	@echo "==> creating $(VENV) and installing locked dependencies (first run only)"
+	@echo "==> first run: creating $(VENV) and installing the locked dependencies (about 100 packages, 30-60 s)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@echo "==> $(VENV) ready"
 	@touch $(STAMP)
 
 run: $(STAMP) ## start the whole stack on http://127.0.0.1:8080 (Ctrl-C stops it)
