@@ -343,13 +343,12 @@ def test_the_brief_console_shows_one_line_per_request_and_event_and_no_metric_do
         request_id="r-1",
     )
     assert brief_line(request) == "03:04:05 GET /orders/o-1 -> 200 (12 ms)"
-    handled = record_line(
-        event="message_handled", event_type="OrderPlaced", order_id="o-1", message_id="m-1"
+    reserved = record_line(
+        event="stock_reserved", event_type="OrderPlaced", order_id="o-1", message_id="m-1"
     )
-    assert (
-        brief_line(handled)
-        == "03:04:05 info    message_handled event_type=OrderPlaced order_id=o-1"
-    )
+    shown = brief_line(reserved)
+    assert shown == "03:04:05 info    stock_reserved event_type=OrderPlaced order_id=o-1"
+    assert brief_line(record_line(event="message_handled", event_type="OrderPlaced")) is None
     emf = json.dumps({"_aws": {"CloudWatchMetrics": []}, "Latency": [1.0] * 300})
     assert brief_line(emf) is None
     assert brief_line(record_line(event="http_request", method="GET", path="/readyz")) is None

@@ -1,11 +1,12 @@
 """What the terminal of `ecommerce dev` shows of a child's log line.
 
-By default (`brief`): one short line per request and per event handled, warnings and errors,
-and each process's start and stop; not the metric documents (CloudWatch EMF, one per route and
-minute), the readiness probes of the edge and the supervisor, or debug lines. With `--verbose`
-every line is shown (`render_line`). Either way, control characters are shown escaped (`\\x00`,
-`\\x1b`), so that a request path can neither hide text nor move the cursor. The log files under
-`.devstack/logs/` keep every line as it was written.
+By default (`brief`): one short line per request and per event handled (the handler's own,
+such as `stock_reserved`), warnings and errors, and each process's start and stop; not the
+consumer's `message_handled` that repeats it, the metric documents (CloudWatch EMF, one per
+route and minute), the readiness probes of the edge and the supervisor, or debug lines. With
+`--verbose` every line is shown (`render_line`). Either way, control characters are shown
+escaped (`\\x00`, `\\x1b`), so that a request path can neither hide text nor move the cursor.
+The log files under `.devstack/logs/` keep every line as it was written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PROBES = frozenset({"/healthz", "/readyz"})
 _REQUESTS = frozenset({"http_request", "http.request"})
 _QUIET_LEVELS = frozenset({"debug"})
+_REPEATS = frozenset({"message_handled"})
+"""Said again after the handler's own line (`stock_reserved`, `charge_completed`, ...)."""
 _SHOWN_FIRST = ("timestamp", "level", "event", "service")
 _LEFT_OUT_OF_BRIEF = frozenset({"request_id", "message_id", "event_id", "url"})
 LEVEL_COLORS = {"warning": "33", "error": "31", "critical": "31", "exception": "31"}
@@ -52,6 +55,8 @@ def brief_line(line: str, color: bool = False) -> str | None:
     if record is None:
         return escape_controls(line) if line.strip() else None
     if "_aws" in record or str(record.get("level", "")) in _QUIET_LEVELS:
+        return None
+    if record.get("event") in _REPEATS:
         return None
     if record.get("event") in _REQUESTS:
         if record.get("path") in _PROBES:
