@@ -17,9 +17,9 @@ import pytest
 import redis.asyncio as aioredis
 from devstack_runner import REPO, RunningStack, boot_stack, free_port, http_get, stop_stack
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
 from ecommerce.devstack.process_groups import pid_alive
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.edge_routes import EDGE_ROUTES
 from ecommerce.gateway_routes import route_for
 from ecommerce.platform.aws import AwsClients

@@ -19,8 +19,8 @@ from devstack_runner import REPO, RunningStack, boot_stack, stop_stack
 from shoppers import Customer, new_customer, wait_for_stock
 from test_catalog_admin_e2e import jpeg, json_of, login
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.platform.aws import AwsClients
 
 pytestmark = pytest.mark.e2e

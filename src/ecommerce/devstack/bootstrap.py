@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import ModuleType
 from typing import cast
 
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.platform.aws import AwsClients
 
 Say = Callable[[str], None]
@@ -22,9 +23,6 @@ USERS_SEED_MODULE = "ecommerce.users.seed"
 
 ADMIN_EMAIL_ENV = "ECOMMERCE_ADMIN_EMAIL"
 ADMIN_PASSWORD_ENV = "ECOMMERCE_ADMIN_PASSWORD"
-DEFAULT_ADMIN_EMAIL = "admin@example.com"
-DEFAULT_ADMIN_PASSWORD = "Local-Stack-Owner-2468!"
-"""For the local stack only; set ECOMMERCE_ADMIN_PASSWORD anywhere else."""
 
 
 class Missing(Exception):

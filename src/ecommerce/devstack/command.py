@@ -59,23 +59,24 @@ from ecommerce.devstack.provisioned import (
 )
 from ecommerce.devstack.redis_server import start_redis
 from ecommerce.devstack.servers import EmbeddedServer, start_server
+from ecommerce.devstack.settings import DEFAULT_EDGE_PORT, DevSettings
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.settings_models import SettingsError, read
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
 EDGE_PORT_ENV = "ECOMMERCE_EDGE_PORT"
 COUNT_CALLS_ENV = "ECOMMERCE_EMULATOR_COUNT_CALLS"
 """`1`: the emulators count the calls they serve (`devstack.emulator_calls`), for benchmarks."""
-DEFAULT_EDGE_PORT = 8080
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=None,
         help=f"edge port (default: ${EDGE_PORT_ENV} or {DEFAULT_EDGE_PORT})",
     )
@@ -102,11 +103,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configured = os.environ.get(EDGE_PORT_ENV, "").strip()
-    if args.port is None and configured and not configured.isdigit():
-        print(f"ecommerce dev: ${EDGE_PORT_ENV} must be a port number, not {configured!r}")
+    try:
+        settings: DevSettings = read(DevSettings)
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            print(f"ecommerce dev: {line}")
         return 2
-    port = args.port if args.port is not None else int(configured or DEFAULT_EDGE_PORT)
+    port = args.port if args.port is not None else settings.ecommerce_edge_port
     options = DevOptions(
         edge_port=port,
         reset=args.reset,
@@ -116,6 +119,12 @@ def run(args: argparse.Namespace) -> int:
         provision=args.provision and provisioning_enabled(),
     )
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load
 from ecommerce.platform.http.middlewares import HTTP_METRICS, problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.metrics import HttpMetrics, keep_beating
+from ecommerce.platform.settings_models import SettingsError, exit_on
 from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
 
 ReadinessCheck = Callable[[], Awaitable[object]]
@@ -100,13 +101,17 @@ async def _readyz(request: web.Request) -> web.Response:
 
 def serve(service: str, build: Callable[[Settings], web.Application]) -> None:
     """Entry point of `python -m handlers.<service>`: build the app and serve until SIGTERM."""
-    settings = Settings.from_env(service)
-    configure_logging(service)
-    configure_tracing(service)
+    try:
+        settings = Settings.from_env(service)
+        configure_logging(service)
+        configure_tracing(service)
+        app = build(settings)
+    except SettingsError as error:
+        exit_on(service, error)
     log.info("starting", host=settings.host, port=settings.port)
     with suppress(KeyboardInterrupt):
         web.run_app(
-            build(settings),
+            app,
             host=settings.host,
             port=settings.port,
             print=None,
