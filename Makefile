@@ -70,13 +70,14 @@ test-terraform: $(STAMP) ## apply the application's Terraform to the emulators a
 lint: $(STAMP) ## ruff: lint rules and formatting, checked
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP) ## ruff: format the code and apply the safe lint fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: $(STAMP) ## mypy --strict
-	$(BIN)/mypy
+typecheck: $(STAMP) ## mypy --strict, on the code and on the tests
+	@MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 check: lint typecheck test ## lint, typecheck and the whole suite
 

@@ -80,14 +80,14 @@ async def images_of(session: aiohttp.ClientSession, edge: str, product_id: str) 
 
 async def test_a_restarted_stack_brings_back_users_orders_stock_images_and_messages(
     stack_environ: dict[str, str],
-    tmp_path: Path,
+    stack_dir: Path,
     session: aiohttp.ClientSession,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if stack_environ.get("AWS_ENDPOINT_URL", "").strip():
         pytest.skip("an external AWS endpoint keeps its own state")
     prefix = stack_environ.get("ECOMMERCE_PREFIX", "ecommerce")
-    state = tmp_path / "state"
+    state = stack_dir / "state"
 
     first = boot_stack(stack_environ, state)
     try:

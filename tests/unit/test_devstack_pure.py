@@ -11,8 +11,6 @@ from multidict import CIMultiDict
 from ecommerce.cli import COMMANDS, build_parser
 from ecommerce.devstack.backoff import Backoff
 from ecommerce.devstack.bootstrap import (
-    DEFAULT_ADMIN_EMAIL,
-    DEFAULT_ADMIN_PASSWORD,
     Missing,
     admin_credentials,
     optional_function,
@@ -33,6 +31,7 @@ from ecommerce.devstack.environment import (
 from ecommerce.devstack.postgres import database_dsn
 from ecommerce.devstack.processes import PROCESSES, Kind, module_runnable
 from ecommerce.devstack.provision import queue_policy, redrive_policy, subscription_attributes
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import describe_exit
@@ -296,7 +295,8 @@ def test_admin_credentials_default_only_when_unset() -> None:
 
 
 def test_optional_functions() -> None:
-    assert optional_function("json", "dumps") is json.dumps
+    found: object = optional_function("json", "dumps")
+    assert found is json.dumps
     with pytest.raises(Missing):
         optional_function("ecommerce.no_such_context.seed", "seed")
     with pytest.raises(Missing):
