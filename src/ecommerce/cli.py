@@ -13,7 +13,7 @@ from typing import cast
 COMMANDS: dict[str, str] = {
     "dev": "ecommerce.devstack.command",
     "dlq": "ecommerce.ops.dlq_command",
-    "migrate": "ecommerce.devstack.migrate",
+    "migrate": "ecommerce.ops.migrate_command",
     "trace": "ecommerce.devstack.trace_command",
 }
 

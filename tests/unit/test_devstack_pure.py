@@ -10,13 +10,9 @@ from multidict import CIMultiDict
 
 from ecommerce.cli import COMMANDS, build_parser
 from ecommerce.devstack.backoff import Backoff
-from ecommerce.devstack.bootstrap import (
-    Missing,
-    admin_credentials,
-    optional_function,
-)
 from ecommerce.devstack.command import _redact
 from ecommerce.devstack.console_lines import brief_line, escape_controls, render_line
+from ecommerce.devstack.demo_data import admin_credentials
 from ecommerce.devstack.edge import (
     forward_request_headers,
     forward_response_headers,
@@ -29,7 +25,7 @@ from ecommerce.devstack.environment import (
     service_url_variable,
 )
 from ecommerce.devstack.postgres import database_dsn
-from ecommerce.devstack.processes import PROCESSES, Kind, module_runnable
+from ecommerce.devstack.processes import PROCESSES, Kind
 from ecommerce.devstack.provision import queue_policy, redrive_policy, subscription_attributes
 from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
@@ -90,14 +86,6 @@ def test_every_routed_service_has_a_handler_and_names_are_unique() -> None:
     assert next(spec for spec in PROCESSES if spec.kind is Kind.GATEWAY).module == (
         "ecommerce.gateway_sim"
     )
-
-
-def test_module_runnable_tells_missing_modules_apart() -> None:
-    assert module_runnable("json.tool")  # a module
-    assert module_runnable("venv")  # a package with __main__
-    assert not module_runnable("json")  # a package without __main__
-    assert not module_runnable("handlers.no_such_handler")
-    assert not module_runnable("no_such_package.module")
 
 
 def test_problem_documents_follow_rfc_9457() -> None:
@@ -292,15 +280,6 @@ def test_admin_credentials_default_only_when_unset() -> None:
     assert admin_credentials({}) == (DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, True)
     chosen = {"ECOMMERCE_ADMIN_EMAIL": "a@b.c", "ECOMMERCE_ADMIN_PASSWORD": "pw"}
     assert admin_credentials(chosen) == ("a@b.c", "pw", False)
-
-
-def test_optional_functions() -> None:
-    found: object = optional_function("json", "dumps")
-    assert found is json.dumps
-    with pytest.raises(Missing):
-        optional_function("ecommerce.no_such_context.seed", "seed")
-    with pytest.raises(Missing):
-        optional_function("json", "no_such_function")
 
 
 def test_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

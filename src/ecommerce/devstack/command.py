@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from ecommerce.devstack import bootstrap
+from ecommerce.devstack import demo_data
 from ecommerce.devstack.console import Console, route_structlog
 from ecommerce.devstack.edge_main import ISSUER_ENV, UPSTREAMS_ENV
 from ecommerce.devstack.environment import (
@@ -49,7 +49,7 @@ from ecommerce.devstack.postgres import (
     stop_stale_server,
 )
 from ecommerce.devstack.process_groups import group_alive, kill_group, signal_group
-from ecommerce.devstack.processes import PROCESSES, Kind, runnable
+from ecommerce.devstack.processes import PROCESSES, Kind
 from ecommerce.devstack.provision import provision
 from ecommerce.devstack.provisioned import (
     PROVISION_ENV,
@@ -241,9 +241,7 @@ class DevStack:
         # issuer (the users service publishes its discovery document through it) unless
         # TOKEN_ISSUER names one.
         self._issuer = self._base_env.get("TOKEN_ISSUER", "").strip() or None
-        present, missing = await asyncio.to_thread(runnable, PROCESSES)
-        for spec in missing:
-            self.say(f"skipping {spec.name}: module {spec.module} does not exist yet")
+        present = list(PROCESSES)
         gateway_url = self._base_env.get("PAYMENT_GATEWAY_URL", "").strip() or None
         if gateway_url:
             present = [spec for spec in present if spec.kind is not Kind.GATEWAY]
@@ -404,7 +402,7 @@ class DevStack:
                 self.say("provisioning topics, queues, tables, buckets and secrets")
                 async with asyncio.TaskGroup() as group:
                     provisioning = group.create_task(provision(clients, progress=self.say))
-                    group.create_task(bootstrap.apply_migrations(database_url, self.say))
+                    group.create_task(demo_data.apply_migrations(database_url, self.say))
                 topic_arn = provisioning.result()
             else:
                 self.say(f"provisioning off ({PROVISION_ENV}=off or --no-provision): checking")
@@ -413,8 +411,8 @@ class DevStack:
                     topic_arn = await check_provisioned(clients, topic_arn=given, progress=self.say)
                 except NotProvisioned as missing:
                     raise StartupFailed(str(missing)) from None
-                await bootstrap.apply_migrations(database_url, self.say)
-            await bootstrap.seed(clients, self.say)
+                await demo_data.apply_migrations(database_url, self.say)
+            await demo_data.seed(clients, self.say)
         finally:
             await clients.close()
         return topic_arn
