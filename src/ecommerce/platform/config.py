@@ -7,7 +7,7 @@ per-service `AWS_ENDPOINT_URL_<SERVICE>` are honoured by botocore itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from ecommerce.platform.settings_models import (
@@ -57,28 +57,17 @@ class Settings:
         variable it reads is bad. Settings its model does not hold keep their defaults."""
         model = MODELS.get(service, EverySetting)
         values: dict[str, Any] = {**defaults(), **read(model).model_dump()}
-        region = values["aws_region"]
-        account_id = values["aws_account_id"]
-        topic = physical("domain-events")
+        region, account_id = values["aws_region"], values["aws_account_id"]
+        topic_arn = values["ecommerce_topic_arn"] or (
+            f"arn:aws:sns:{region}:{account_id}:{physical('domain-events')}"
+        )
+        named = {"region": "aws_region", "account_id": "aws_account_id"}
         return cls(
             service=service,
-            region=region,
-            account_id=account_id,
-            database_url=values["database_url"],
-            database_iam_auth=values["database_iam_auth"],
-            redis_url=values["redis_url"],
-            host=values["host"],
-            port=values["port"],
-            catalog_url=values["catalog_url"],
-            orders_url=values["orders_url"],
-            payment_gateway_url=values["payment_gateway_url"],
-            topic_arn=values["ecommerce_topic_arn"] or f"arn:aws:sns:{region}:{account_id}:{topic}",
-            worker_concurrency=values["worker_concurrency"],
-            worker_grace_seconds=values["worker_grace_seconds"],
-            handler_timeout_seconds=values["handler_timeout_seconds"],
-            access_token_ttl_seconds=values["access_token_ttl_seconds"],
-            token_issuer=values["token_issuer"],
-            reservation_retention_seconds=values["reservation_retention_seconds"],
-            reservation_sweep_seconds=values["reservation_sweep_seconds"],
-            price_resync_seconds=values["price_resync_seconds"],
+            topic_arn=topic_arn,
+            **{
+                field.name: values[named.get(field.name, field.name)]
+                for field in fields(cls)
+                if field.name not in ("service", "topic_arn")
+            },
         )
