@@ -136,3 +136,18 @@ def test_the_cart_s_own_settings_name_the_variable(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CART_TTL_SECONDS", "a week")
     with pytest.raises(SettingsError, match=r"^CART_TTL_SECONDS='a week' is not valid"):
         CartSettings.from_env()
+
+
+def test_the_gateway_simulator_names_a_bad_setting_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ecommerce.gateway_sim"],
+        env={"PORT": "80a", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "gateway-sim: PORT='80a' is not valid; set PORT to a port number from 1 to 65535"
+    ]
