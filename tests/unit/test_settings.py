@@ -94,6 +94,11 @@ def test_a_handler_started_with_a_bad_port_says_so_in_one_line() -> None:
     ("variable", "value", "named"),
     [
         ("ECOMMERCE_EDGE_PORT", "99999", "ECOMMERCE_EDGE_PORT='99999' is not valid ("),
+        (
+            "ECOMMERCE_EMULATOR_SNAPSHOT_SECONDS",
+            "often",
+            "ECOMMERCE_EMULATOR_SNAPSHOT_SECONDS='often' is not valid (",
+        ),
         ("ECOMMERCE_ADMIN_PASSWORD", "hunter2", "ECOMMERCE_ADMIN_PASSWORD='***' is not valid ("),
         ("ECOMMERCE_ADMIN_EMAIL", "admin", "ECOMMERCE_ADMIN_EMAIL='admin' is not valid ("),
     ],

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.ecommerce_edge_port
     options = DevOptions(
         edge_port=port,
+        snapshot_seconds=settings.ecommerce_emulator_snapshot_seconds,
         reset=args.reset,
         start=args.start,
         quiet=args.quiet,
@@ -135,6 +136,8 @@ class DevOptions:
     quiet: bool = False
     verbose: bool = False
     provision: bool = True
+    snapshot_seconds: float = 10.0
+    """How often the AWS emulators write their state while busy (0: only at stop)."""
 
 
 class StartupFailed(RuntimeError):
@@ -382,6 +385,7 @@ class DevStack:
             owned=self._owned,
             count_calls=self._base_env.get(COUNT_CALLS_ENV, "").strip() == "1",
             state_dir=self._state.emulators_dir,
+            snapshot_every=self._options.snapshot_seconds,
         )
         for server in emulators.servers:
             self._servers.append(server)

@@ -31,15 +31,17 @@ async def start_moto(
     name: str = "moto",
     count_calls: bool = False,
     state: Path | None = None,
+    snapshot_every: float = 10.0,
 ) -> EmbeddedServer:
-    """A moto server; with `state`, a file that keeps what it holds across restarts."""
+    """A moto server; with `state`, a file that keeps what it holds across restarts (written
+    every `snapshot_every` seconds while requests come in, 0: only at stop)."""
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
     argv = [sys.executable, "-m", "ecommerce.devstack.moto_main", "-H", LOOPBACK, "-p", str(port)]
     if count_calls:
         argv.append("--count-calls")
     if state is not None:
-        argv += ["--state", str(state)]
+        argv += ["--state", str(state), "--snapshot-every", str(snapshot_every)]
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT")}
     env["PYTHONUNBUFFERED"] = "1"
 
@@ -77,6 +79,7 @@ async def start_emulators(
     owned: OwnedProcesses | None = None,
     count_calls: bool = False,
     state_dir: Path | None = None,
+    snapshot_every: float = 10.0,
 ) -> Emulators:
     """Both emulators, started side by side; if one fails, the other is stopped too.
 
@@ -87,13 +90,20 @@ async def start_emulators(
         return state_dir / f"{name}.pickle" if state_dir is not None else None
 
     started = await asyncio.gather(
-        start_moto(log_dir / "moto.log", owned=owned, count_calls=count_calls, state=state("moto")),
+        start_moto(
+            log_dir / "moto.log",
+            owned=owned,
+            count_calls=count_calls,
+            state=state("moto"),
+            snapshot_every=snapshot_every,
+        ),
         start_moto(
             log_dir / "moto-dynamodb.log",
             owned=owned,
             name="moto-dynamodb",
             count_calls=count_calls,
             state=state("moto-dynamodb"),
+            snapshot_every=snapshot_every,
         ),
         return_exceptions=True,
     )

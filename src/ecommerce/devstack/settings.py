@@ -21,6 +21,12 @@ DEFAULT_ADMIN_PASSWORD = "Local-Stack-Owner-2468!"
 
 class DevSettings(DeployableSettings):
     ecommerce_edge_port: int = Field(DEFAULT_EDGE_PORT, ge=1, le=65535, description=PORT)
+    ecommerce_emulator_snapshot_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="seconds between snapshots of the AWS emulators' state while they are busy "
+        "(0: only when the stack stops)",
+    )
     ecommerce_admin_email: str = Field(
         DEFAULT_ADMIN_EMAIL, description="the admin account's email address"
     )
