@@ -266,3 +266,20 @@ async def test_port_zero_picks_a_free_port(routes: Routes) -> None:
             assert response.status == 200
     finally:
         await server.stop()
+
+
+async def test_a_long_query_string_is_a_problem_at_the_edge(
+    edge: EdgeServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{edge.url}/orders?q={'a' * 10_000}") as response:
+        assert response.status == 414
+        await problem_of(response)
+
+
+async def test_a_huge_header_is_a_problem_at_the_edge(
+    edge: EdgeServer, http: aiohttp.ClientSession
+) -> None:
+    headers = {"Idempotency-Key": "k" * 100_000}
+    async with http.post(f"{edge.url}/orders", json={}, headers=headers) as response:
+        assert response.status == 431
+        assert "Idempotency-Key" in str((await problem_of(response))["detail"])

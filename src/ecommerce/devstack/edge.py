@@ -30,6 +30,7 @@ from ecommerce.devstack.gateway import Gateway
 from ecommerce.devstack.supervisor import Upstream
 from ecommerce.edge_routes import EDGE_ROUTES, service_for
 from ecommerce.gateway_routes import route_for
+from ecommerce.platform.http.limits import MAX_BODY_BYTES, PARSER_LIMITS, request_limits
 
 Resolve = Callable[[str], Upstream | None]
 
@@ -105,7 +106,7 @@ def forward_response_headers(
 
 
 def create_edge_app(resolve: Resolve, gateway: Gateway | None = None) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[request_limits], client_max_size=MAX_BODY_BYTES)
     app[_RESOLVE] = resolve
     if gateway is not None:
         app[_GATEWAY] = gateway
@@ -135,6 +136,7 @@ async def start_edge(
         access_log=None,
         handle_signals=False,
         shutdown_timeout=2.0,
+        **PARSER_LIMITS,
     )
     await runner.setup()
     try:
