@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 COMMANDS: dict[str, str] = {
+    "audit": "ecommerce.ops.audit_command",
     "dev": "ecommerce.devstack.command",
     "dlq": "ecommerce.ops.dlq_command",
     "migrate": "ecommerce.devstack.migrate",
