@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 
 PROBLEM_JSON = "application/problem+json"
@@ -9,7 +11,9 @@ PROBLEM_JSON = "application/problem+json"
 
 @schemathesis.check
 def problem_json_4xx(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext,
+    response: schemathesis.Response,
+    case: schemathesis.Case[Any],
 ) -> bool | None:
     """Every 4xx answer is an RFC 9457 problem document."""
     if not 400 <= response.status_code < 500:

@@ -64,7 +64,7 @@ def test_a_healthy_snapshot_is_clean() -> None:
 def planted(**changes: object) -> list[str]:
     snapshot = healthy()
     fields = {**snapshot.__dict__, **changes}
-    checks = audit(Snapshot(**fields), Bounds(settle_seconds=60))  # type: ignore[arg-type]
+    checks = audit(Snapshot(**fields), Bounds(settle_seconds=60))
     return [violation for check in checks for violation in check.violations]
 
 

@@ -25,12 +25,10 @@ from pathlib import Path
 import asyncpg
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecommerce.devstack.jsonfile import read_json, write_json
-from ecommerce.devstack.state import StateDir
 from ecommerce.ops.audit import Bounds, Check, StockBaseline, audit, violations
 from ecommerce.ops.audit_sources import read_snapshot
 from ecommerce.ops.dlq_command import printable, table
-from ecommerce.ops.target import NoEndpoint, resolve_target
+from ecommerce.ops.target import NoEndpoint, resolve_target, stack_endpoint
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.database import iam_token_source
 
@@ -71,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         _error(str(error))
         return 2
     target.apply()
-    gateway = args.gateway_url or (None if args.aws else _stack_endpoint("gateway"))
+    gateway = args.gateway_url or (None if args.aws else stack_endpoint("gateway"))
     _note(f"aws {target.describe()}; gateway {gateway or 'not asked'}")
     bounds = Bounds(settle_seconds=args.settle_seconds, outbox_seconds=args.outbox_seconds)
     try:
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         _error(f"a store could not be read: {type(error).__name__}: {error}")
         return 2
     if args.save_baseline:
-        write_json(args.save_baseline, stock)
+        args.save_baseline.write_text(json.dumps(stock, indent=2) + "\n")
         _note(f"stock baseline written to {args.save_baseline}")
     print(render_json(checks) if args.json else render(checks))
     return 1 if violations(checks) else 0
@@ -119,18 +117,12 @@ async def _audit(
 
 
 def _database_url(given: str | None) -> str:
-    url = given or os.environ.get("DATABASE_URL", "").strip() or _stack_endpoint("database")
+    url = given or os.environ.get("DATABASE_URL", "").strip() or stack_endpoint("database")
     if not url:
         raise ValueError(
             "no database: pass --database-url, set DATABASE_URL, or start the dev stack"
         )
     return url
-
-
-def _stack_endpoint(name: str) -> str | None:
-    endpoints = read_json(StateDir.from_env().stack_file).get("endpoints")
-    value = endpoints.get(name) if isinstance(endpoints, dict) else None
-    return value if isinstance(value, str) and value else None
 
 
 def _baseline(path: Path) -> StockBaseline:
