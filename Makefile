@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-unit test-integration test-e2e test-chaos lint typecheck check bench reset clean \
+.PHONY: setup run test test-unit test-integration test-e2e test-chaos soak lint typecheck check bench reset clean \
         localstack localstack-stop test-localstack check-infra test-terraform bench-env bench-quick \
         bench-consumer
 
@@ -39,6 +39,10 @@ test-e2e: $(STAMP)
 
 test-chaos: $(STAMP)
 	$(BIN)/python -m pytest -q tests/chaos
+
+# Not in `make test` (CI runs the short version, tests/e2e/test_zzzz_soak_short.py).
+soak: $(STAMP) ## the chaos soak: 2,000 orders under faults, then `ecommerce audit` (~10 min)
+	$(BIN)/python tests/e2e/soak.py --orders 2000 --customers 20 --report soak-report.json
 
 # LocalStack in host mode (Python 3.13, its own venv, no Docker) on 127.0.0.1:4566.
 localstack: ## start LocalStack (SQS, SNS, S3, Secrets Manager); installs on first use
