@@ -223,7 +223,10 @@ def run_audit(stack: RunningStack, baseline: Path, save: bool) -> tuple[int, dic
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
         code = cli.main(argv)
-    report: dict[str, Any] = json.loads(output.getvalue())
+    try:
+        report: dict[str, Any] = json.loads(output.getvalue())
+    except ValueError:  # the audit could not read a store: it said why on stderr
+        report = {"clean": False, "checks": [], "error": f"audit exited {code}"}
     return code, report
 
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -74,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
     bounds = Bounds(settle_seconds=args.settle_seconds, outbox_seconds=args.outbox_seconds)
     try:
         checks, stock = asyncio.run(_audit(database_url, gateway, bounds, baseline))
-    except (OSError, asyncpg.PostgresError, ClientError, BotoCoreError) as error:
+    except (
+        OSError,
+        asyncpg.PostgresError,
+        ClientError,
+        BotoCoreError,
+        aiohttp.ClientError,
+    ) as error:
         _error(f"a store could not be read: {type(error).__name__}: {error}")
         return 2
     if args.save_baseline:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from ecommerce.ops.dlq import peek, queue_depth, resolve_pair
 from ecommerce.resources import RESOURCES, physical
 
 PAGE = 100
+GATEWAY_ATTEMPTS = 6
 
 
 async def read_snapshot(
@@ -159,12 +161,26 @@ async def _listing(session: aiohttp.ClientSession, url: str) -> AsyncIterator[di
     after: str | None = None
     while True:
         params = {"limit": str(PAGE), **({"starting_after": after} if after else {})}
-        async with session.get(url, params=params) as response:
-            response.raise_for_status()
-            page = await response.json()
+        page = await _get_page(session, url, params)
         data: list[dict[str, Any]] = page.get("data", [])
         for item in data:
             yield item
         if not page.get("has_more") or not data:
             return
         after = str(data[-1]["id"])
+
+
+async def _get_page(
+    session: aiohttp.ClientSession, url: str, params: dict[str, str]
+) -> dict[str, Any]:
+    """One listing page; a 429 or 5xx (the processor's own transient errors) is asked again."""
+    for attempt in range(GATEWAY_ATTEMPTS):
+        async with session.get(url, params=params) as response:
+            transient = response.status == 429 or response.status >= 500
+            if transient and attempt + 1 < GATEWAY_ATTEMPTS:
+                await asyncio.sleep(0.2 * 2**attempt)
+                continue
+            response.raise_for_status()
+            page: dict[str, Any] = await response.json()
+            return page
+    raise AssertionError("unreachable")
