@@ -10,7 +10,8 @@ restart does to its clients), the AWS emulator paused for 10 s, and a gateway an
 on 10% of calls with 0-300 ms of latency (set when the stack boots). Then it waits for every
 order to settle, runs `ecommerce audit` (with the stock baseline taken before the first order)
 and reports: orders lost, double charges, oversold units, client-visible errors by kind and the
-time to settle after the last fault. The short version runs in CI (`test_zzzz_soak_short`).
+time until the audit is clean after the last fault. The short version runs in CI
+(`test_zzzz_soak_short`).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ async def shop(
         tally.placed[order["id"]] = customer
         if 0.1 <= roll < 0.2:
             again = await _call(tally, "POST /orders (replay)", customer.place(lines, token, key))
-            if again is not None and again[2].get("id") != order["id"]:
+            if again is not None and again[0] == 202 and again[2].get("id") != order["id"]:
                 tally.replays_differing += 1
         elif 0.2 <= roll < 0.3:
             path = f"/orders/{order['id']}/cancel"
@@ -248,8 +249,16 @@ async def soak(stack: RunningStack, plan: Plan, workdir: Path) -> dict[str, Any]
         await placing
         placed_in = time.monotonic() - began
         statuses = await settle(session, stack.edge, tally, plan.settle_within)
+    # Settled orders are not the end of the saga: reservations are committed or released and
+    # refunds made after, from events the relay may still be catching up on. The system has
+    # settled when the audit is clean (or at the bound, with what it still finds).
+    deadline = tally.last_fault_at + plan.settle_within
+    while True:
+        code, report = await asyncio.to_thread(run_audit, stack, baseline, False)
         settled_after_last_fault = time.monotonic() - tally.last_fault_at
-    code, report = await asyncio.to_thread(run_audit, stack, baseline, False)
+        if code == 0 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(5)
     checks = {check["name"]: check for check in report["checks"]}
 
     def violated(prefix: str) -> int:
@@ -259,7 +268,10 @@ async def soak(stack: RunningStack, plan: Plan, workdir: Path) -> dict[str, Any]
         "orders_placed": len(tally.placed),
         "orders_lost": sum(1 for o in tally.placed if statuses.get(o) not in TERMINAL),
         "outcomes": dict(Counter(statuses.values())),
-        "double_charges": violated("one net capture"),
+        "double_charges": sum(
+            1 for c in checks.values() for v in c["violations"] if "captured" in v
+        ),
+        "capture_violations": violated("one net capture"),
         "oversold_units": violated("stock conserved"),
         "replays_differing": tally.replays_differing,
         "client_errors": dict(tally.client_errors),

@@ -5,7 +5,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from ecommerce.payments.gateway_client import GatewayUnavailable
-from ecommerce.platform.messaging.transient import is_transient
+from ecommerce.platform.transient import is_transient
 
 
 def client_error(code: str, status: int) -> ClientError:

@@ -23,7 +23,7 @@ import asyncpg
 
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import BATCH, EventPublisher, Outgoing
-from ecommerce.platform.messaging.transient import is_transient
+from ecommerce.platform.transient import is_transient
 
 log = get_logger("outbox_relay")
 

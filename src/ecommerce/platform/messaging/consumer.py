@@ -37,8 +37,8 @@ from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.backoff import retry_delay
 from ecommerce.platform.messaging.deleter import BatchDeleter
 from ecommerce.platform.messaging.message import Message
-from ecommerce.platform.messaging.transient import is_transient
 from ecommerce.platform.metrics import QueueMetrics
+from ecommerce.platform.transient import is_transient
 
 log = get_logger("messaging.consumer")
 
