@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup run test test-unit test-integration test-e2e test-chaos lint format typecheck check \
+.PHONY: help setup run test test-unit test-integration test-e2e test-chaos soak lint format typecheck check \
         lock hooks check-py313 bench reset clean localstack localstack-stop test-localstack \
         check-infra test-terraform bench-env bench-quick bench-consumer
 .DEFAULT_GOAL := help
@@ -47,6 +47,10 @@ test-e2e: $(STAMP) ## the end-to-end tier (the whole stack over HTTP)
 
 test-chaos: $(STAMP) ## the chaos tier (worker processes killed, faults injected)
 	$(BIN)/python -m pytest -q tests/chaos
+
+# Not in `make test` (CI runs the short version, tests/e2e/test_zzzz_soak_short.py).
+soak: $(STAMP) ## the chaos soak: 2,000 orders under faults, then `ecommerce audit` (~10 min)
+	$(BIN)/python tests/e2e/soak.py --orders 2000 --customers 20 --report soak-report.json
 
 # LocalStack in host mode (Python 3.13, its own venv, no Docker) on 127.0.0.1:4566.
 localstack: ## start LocalStack (SQS, SNS, S3, Secrets Manager); installs on first use
