@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from devstack_runner import RunningStack
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

@@ -28,7 +28,10 @@ from datetime import datetime, timedelta
 
 TERMINAL = frozenset({"CONFIRMED", "CANCELLED"})
 IN_FLIGHT = frozenset({"PENDING", "RESERVED"})
-KNOWN_STATUSES = TERMINAL | IN_FLIGHT
+WAITING = frozenset({"PAYMENT_ACTION_REQUIRED"})
+"""Waiting for the customer's authentication: settled by its webhook or, at the latest, by the
+orders worker's expiry (`PAYMENT_ACTION_EXPIRY_SECONDS`)."""
+KNOWN_STATUSES = TERMINAL | IN_FLIGHT | WAITING
 HOLDING = frozenset({"RESERVED", "COMMITTED"})
 """Reservation statuses that hold stock."""
 RESERVATION_RETENTION = timedelta(days=30)
@@ -117,6 +120,8 @@ class Check:
 class Bounds:
     settle_seconds: float = 300.0
     outbox_seconds: float = 60.0
+    action_seconds: float = 900.0 + 60.0
+    """How long an order may wait for authentication: the expiry plus a sweep or two."""
 
 
 def audit(
@@ -126,7 +131,11 @@ def audit(
     settled_before = snapshot.taken_at - timedelta(seconds=bounds.settle_seconds)
     settled = {order.id: order for order in snapshot.orders if order.updated_at <= settled_before}
     return [
-        _orders_settle(snapshot.orders, settled_before),
+        _orders_settle(
+            snapshot.orders,
+            settled_before,
+            snapshot.taken_at - timedelta(seconds=bounds.action_seconds),
+        ),
         _captures(orders, settled, snapshot.payments),
         _gateway_captures(orders, settled, snapshot.gateway),
         _reservations(orders, settled, snapshot.reservations, snapshot.taken_at),
@@ -136,12 +145,15 @@ def audit(
     ]
 
 
-def _orders_settle(orders: Sequence[OrderRow], settled_before: datetime) -> Check:
+def _orders_settle(
+    orders: Sequence[OrderRow], settled_before: datetime, expired_before: datetime
+) -> Check:
     check = Check("orders settle within the saga's bound", checked=len(orders))
     for order in orders:
+        bound = expired_before if order.status in WAITING else settled_before
         if order.status not in KNOWN_STATUSES:
             check.violations.append(f"order {order.id}: unknown status {order.status!r}")
-        elif order.status not in TERMINAL and order.created_at <= settled_before:
+        elif order.status not in TERMINAL and order.created_at <= bound:
             check.violations.append(
                 f"order {order.id}: still {order.status} since {order.created_at:%H:%M:%S}"
             )
