@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-unit test-integration test-e2e test-chaos lint typecheck check bench reset clean \
         localstack localstack-stop test-localstack check-infra test-terraform bench-env bench-quick \
-        bench-consumer
+        bench-consumer browser test-browser screenshots
 
 setup: $(STAMP) ## create .venv and install the project with its locked dependencies
 
@@ -39,6 +39,15 @@ test-e2e: $(STAMP)
 
 test-chaos: $(STAMP)
 	$(BIN)/python -m pytest -q tests/chaos
+
+browser: ## Debian's chromium and chromedriver for the browser tests (apt-get, first run only)
+	@bash scripts/browser.sh
+
+test-browser: $(STAMP) browser ## the storefront's and the console's stories in headless Chromium
+	$(BIN)/python -m pytest -q -m browser tests/e2e
+
+screenshots: $(STAMP) browser ## the browser tests, saving each page to docs/screenshots/
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q -m browser tests/e2e
 
 # LocalStack in host mode (Python 3.13, its own venv, no Docker) on 127.0.0.1:4566.
 localstack: ## start LocalStack (SQS, SNS, S3, Secrets Manager); installs on first use

@@ -39,6 +39,7 @@ PROCESSES: tuple[ProcessSpec, ...] = (
     ProcessSpec("catalog", "handlers.catalog", Kind.HANDLER, "catalog"),
     ProcessSpec("cart", "handlers.cart", Kind.HANDLER, "cart"),
     ProcessSpec("orders", "handlers.orders", Kind.HANDLER, "orders"),
+    ProcessSpec("web", "handlers.web", Kind.HANDLER, "web"),
     ProcessSpec("inventory-worker", "workers.inventory", Kind.WORKER),
     ProcessSpec("orders-worker", "workers.orders", Kind.WORKER),
     ProcessSpec("payments-worker", "workers.payments", Kind.WORKER),

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+TRACE_SEGMENTS_ENV = "TRACE_SEGMENTS_FILE"
+"""Where `ecommerce dev` tells its services the stand-in keeps segments (the console's order
+timeline reads them); unset in AWS."""
+
 
 @dataclass
 class Span:

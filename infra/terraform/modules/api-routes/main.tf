@@ -21,6 +21,9 @@ locals {
     "/docs/cart"            = "cart"
     "/openapi/orders.json"  = "orders"
     "/docs/orders"          = "orders"
+    "/"                     = "web"
+    "/ops"                  = "web"
+    "/assets"               = "web"
   }
 
   # API Gateway route key => whether the JWT authorizer guards it, and its throttling
@@ -39,6 +42,7 @@ locals {
     "ANY /orders"               = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "ANY /orders/{proxy+}"      = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "GET /.well-known/{proxy+}" = { authorized = false, rate_limit = 200, burst_limit = 400 }
+    "ANY /ops/api/{proxy+}"     = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "$default"                  = { authorized = false, rate_limit = 200, burst_limit = 400 }
   }
 
