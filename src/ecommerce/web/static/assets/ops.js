@@ -259,9 +259,9 @@ async function products(cursor) {
   );
 }
 
-async function editProduct(id) {
+async function editProduct(id, notice) {
   const item = await request("GET", `/products/${encodeURIComponent(id)}`);
-  const problem = h("div", { id: "edit-problem" });
+  const problem = h("div", { id: "edit-problem" }, notice ? h("p", { id: "saved", role: "status" }, notice) : null);
   const name = h("input", { type: "text", value: item.name, required: true });
   const price = h("input", { type: "text", inputmode: "decimal", value: (item.price.amount / 10 ** fractionDigits(item.price.currency)).toFixed(fractionDigits(item.price.currency)), required: true });
   const description = h("textarea", { rows: 3 }, item.description);
@@ -279,8 +279,7 @@ async function editProduct(id) {
       if (Number(stock.value) !== item.stock) {
         await request("PUT", `/products/${encodeURIComponent(id)}/stock`, { stock: Number(stock.value), expected_stock: item.stock });
       }
-      announce("Saved");
-      await editProduct(id);
+      await editProduct(id, "Saved.");
     } catch (error) {
       replace(problem, errorBox(error));
     }
@@ -292,9 +291,9 @@ async function editProduct(id) {
     form.append("file", file.files[0]);
     try {
       replace(uploadStatus, "Uploading…");
-      await request("POST", `/ops/api/products/${encodeURIComponent(id)}/images`, form);
+      const sent = await request("POST", `/ops/api/products/${encodeURIComponent(id)}/images`, form);
       replace(uploadStatus, "Uploaded; making thumbnails…");
-      await watchImages(id, images, uploadStatus);
+      await watchImages(id, images, uploadStatus, sent.upload_id);
     } catch (error) {
       replace(uploadStatus, errorBox(error));
     }
@@ -318,10 +317,12 @@ async function editProduct(id) {
     h("form", { onsubmit: upload, class: "row", id: "upload-image" }, field("Image file (PNG, JPEG or WEBP)", file), h("p", {}, h("button", { type: "submit" }, "Upload"))),
     uploadStatus,
   );
-  await watchImages(id, images, null);
+  await watchImages(id, images, uploadStatus, null);
 }
 
-async function watchImages(id, list, status) {
+// The images worker records an upload once S3 tells it of the file: until then, and while it
+// is processing, look again every second (up to two minutes).
+async function watchImages(id, list, status, uploadId, tries = 120) {
   const answer = await request("GET", `/products/${encodeURIComponent(id)}/images`);
   replace(
     list,
@@ -331,15 +332,17 @@ async function watchImages(id, list, status) {
       return h("li", { "data-status": image.status }, src ? h("img", { src, alt: `Thumbnail of upload ${image.id.slice(0, 8)}` }) : h("span", {}, `${image.status}${image.reason ? `: ${image.reason}` : ""}`));
     }),
   );
-  const waiting = answer.items.some((image) => image.status === "processing");
-  if (status) {
-    if (waiting) {
-      timer = setTimeout(() => watchImages(id, list, status), 1000);
+  if (!uploadId) return;
+  const upload = answer.items.find((image) => image.id === uploadId);
+  if (!upload || upload.status === "processing") {
+    if (tries > 0 && location.hash === `#/products/${encodeURIComponent(id)}`) {
+      timer = setTimeout(() => watchImages(id, list, status, uploadId, tries - 1), 1000);
     } else {
-      const last = answer.items[answer.items.length - 1];
-      replace(status, last && last.status === "rejected" ? errorBox(new Error(`Rejected: ${last.reason}`)) : "Thumbnail ready.");
+      replace(status, errorBox(new Error("No thumbnail yet: look again later.")));
     }
+    return;
   }
+  replace(status, upload.status === "rejected" ? errorBox(new Error(`Rejected: ${upload.reason}`)) : "Thumbnail ready.");
 }
 
 function fractionDigits(currency) {
