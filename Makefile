@@ -71,9 +71,10 @@ test-terraform: $(STAMP) ## apply the application's Terraform to the emulators a
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	@MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 check: lint typecheck test
 

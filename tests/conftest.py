@@ -71,6 +71,15 @@ def server_dir() -> Iterator[Path]:
     shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def stack_dir() -> Iterator[Path]:
+    """A folder for one test's own stack state, outside pytest's temporary root for the same
+    reason as `server_dir` (another pytest run starting resets that root to 0700)."""
+    base = Path(tempfile.mkdtemp(prefix="ecommerce-stack-"))
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 async def postgres_server_url(server_dir: Path) -> AsyncIterator[str]:
     """The DSN of a PostgreSQL server (its maintenance database)."""

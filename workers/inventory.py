@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ecommerce.catalog.inventory import Inventory
 from ecommerce.catalog.reservations import ReservationStore
-from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.events import OrderCancelled, OrderConfirmed, OrderPlaced
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
@@ -19,12 +20,17 @@ async def main(runtime: WorkerRuntime) -> None:
     if settings.reservation_sweep_seconds > 0:
         runtime.every(settings.reservation_sweep_seconds, reservations.sweep, "reservation_sweep")
     inventory = Inventory(reservations, EventPublisher(sns, settings.topic_arn))
-    handlers: dict[str, EventHandler] = {
-        "OrderPlaced": inventory.on_order_placed,
-        "OrderConfirmed": inventory.on_order_confirmed,
-        "OrderCancelled": inventory.on_order_cancelled,
-    }
-    await runtime.consume("inventory", EventDispatcher(handlers))
+    await runtime.consume("inventory", dispatcher(inventory))
+
+
+def dispatcher(inventory: Inventory) -> EventDispatcher:
+    """What the inventory queue's events go to (exactly its subscriptions in resources.py)."""
+    return (
+        EventDispatcher()
+        .on(OrderPlaced, inventory.on_order_placed)
+        .on(OrderConfirmed, inventory.on_order_confirmed)
+        .on(OrderCancelled, inventory.on_order_cancelled)
+    )
 
 
 if __name__ == "__main__":

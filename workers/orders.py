@@ -8,15 +8,21 @@ from functools import partial
 
 import aiohttp
 
+from ecommerce.events import (
+    InventoryRejected,
+    InventoryReserved,
+    PaymentFailed,
+    PaymentSucceeded,
+    ProductChanged,
+)
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
 from ecommerce.orders.service import apply_event
 from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.database import create_pool
-from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 
-SAGA_EVENTS = ("InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed")
 RESYNC_RETRY_SECONDS = 5.0
 
 
@@ -35,13 +41,23 @@ async def main(runtime: WorkerRuntime) -> None:
                 first_after=0.0,
                 retry_after=RESYNC_RETRY_SECONDS,
             )
-            handlers: dict[str, EventHandler] = dict.fromkeys(
-                SAGA_EVENTS, partial(apply_event, OrderStore(pool))
-            )
-            handlers["ProductChanged"] = feed.on_product_changed
-            await runtime.consume("orders", EventDispatcher(handlers))
+            await runtime.consume("orders", dispatcher(OrderStore(pool), feed))
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
+
+
+def dispatcher(orders: OrderStore, prices: PriceFeed) -> EventDispatcher:
+    """What the orders queue's events go to (exactly its subscriptions in resources.py): the
+    saga's outcomes to the orders, the catalog's changes to the read model of prices."""
+    saga = partial(apply_event, orders)
+    return (
+        EventDispatcher()
+        .on(InventoryReserved, saga)
+        .on(InventoryRejected, saga)
+        .on(PaymentSucceeded, saga)
+        .on(PaymentFailed, saga)
+        .on(ProductChanged, prices.on_product_changed)
+    )
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 
+from ecommerce.events import InventoryReserved, OrderCancelled
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger
 from ecommerce.payments.service import Payments
-from ecommerce.platform.messaging.dispatch import EventDispatcher, EventHandler
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 from ecommerce.platform.tracing import client_trace_configs
@@ -24,11 +25,16 @@ async def main(runtime: WorkerRuntime) -> None:
             GatewayClient(session, settings.payment_gateway_url),
             EventPublisher(sns, settings.topic_arn),
         )
-        handlers: dict[str, EventHandler] = {
-            "InventoryReserved": payments.on_inventory_reserved,
-            "OrderCancelled": payments.on_order_cancelled,
-        }
-        await runtime.consume("payments", EventDispatcher(handlers))
+        await runtime.consume("payments", dispatcher(payments))
+
+
+def dispatcher(payments: Payments) -> EventDispatcher:
+    """What the payments queue's events go to (exactly its subscriptions in resources.py)."""
+    return (
+        EventDispatcher()
+        .on(InventoryReserved, payments.on_inventory_reserved)
+        .on(OrderCancelled, payments.on_order_cancelled)
+    )
 
 
 if __name__ == "__main__":

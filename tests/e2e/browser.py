@@ -73,13 +73,17 @@ def chromium() -> Iterator[WebDriver]:
 
 
 def wait_for(
-    driver: WebDriver, check: Callable[[WebDriver], T], what: str, within: float = WAIT_SECONDS
+    driver: WebDriver,
+    check: Callable[[WebDriver], T | None],
+    what: str,
+    within: float = WAIT_SECONDS,
 ) -> T:
     """`check`'s first truthy result, polled up to `within` seconds."""
     try:
-        return WebDriverWait(driver, within, poll_frequency=0.1, ignored_exceptions=REDRAWN).until(
-            lambda d: check(d) or False
-        )
+        found: T = WebDriverWait(
+            driver, within, poll_frequency=0.1, ignored_exceptions=REDRAWN
+        ).until(lambda d: check(d) or False)
+        return found
     except Exception as error:
         raise AssertionError(
             f"waited {within}s for {what}; page at {driver.current_url}:\n"
@@ -89,6 +93,14 @@ def wait_for(
 
 def find(driver: WebDriver, css: str) -> WebElement:
     return wait_for(driver, lambda d: visible(d, css), f"`{css}`")
+
+
+def fill(driver: WebDriver, values: dict[str, str]) -> None:
+    """Type each value into the field its CSS selector names (a redrawn form fails it)."""
+    for css, value in values.items():
+        field = find(driver, css)
+        field.clear()
+        field.send_keys(value)
 
 
 def visible(driver: WebDriver, css: str) -> WebElement | None:
@@ -109,7 +121,7 @@ def console_errors(driver: WebDriver) -> list[str]:
     """The page's console errors (a CSP refusal is one), less the answers a story expects
     (a 403 the page shows as a refusal is logged as a failed load)."""
     try:
-        entries: list[dict[str, Any]] = driver.get_log("browser")
+        entries: list[dict[str, Any]] = driver.execute("getLog", {"type": "browser"})["value"]
     except Exception:
         return []
     return [

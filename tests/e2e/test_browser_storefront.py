@@ -14,6 +14,7 @@ import pytest
 from browser import (
     chromium,
     console_errors,
+    fill,
     find,
     screenshot,
     serious_violations,
@@ -98,10 +99,15 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
 
     # An account, made in the page.
     find(driver, "a[href='#/register']").click()
-    find(driver, "input[autocomplete=name]").send_keys("Grace Hopper")
     email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
-    find(driver, "input[autocomplete=email]").send_keys(email)
-    find(driver, "input[autocomplete=new-password]").send_keys(PASSWORD)
+    fill(
+        driver,
+        {
+            "input[autocomplete=name]": "Grace Hopper",
+            "input[autocomplete=email]": email,
+            "input[autocomplete=new-password]": PASSWORD,
+        },
+    )
     screenshot(driver, "storefront-register")
     accessible(driver, "register")
     find(driver, "form button[type=submit]").click()
@@ -160,7 +166,13 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
 
     # Both in the order history.
     driver.get(f"{edge}/#/orders")
-    find(driver, "table.lines tbody tr")
-    history = driver.find_element(By.CSS_SELECTOR, "table.lines").text
-    assert order_id[:8] in history and declined_id[:8] in history
+    wait_for(
+        driver,
+        lambda d: (
+            d.find_element(By.TAG_NAME, "h1").text == "Your orders"
+            and {order_id[:8], declined_id[:8]}
+            <= set(d.find_element(By.CSS_SELECTOR, "table.lines").text.split())
+        ),
+        "both orders in the history",
+    )
     accessible(driver, "orders")

@@ -15,10 +15,11 @@ from typing import Any
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
-from devstack_runner import REPO, RunningStack, boot_stack, free_port, http_get, stop_stack
+from devstack_runner import REPO, RunningStack, boot_stack, http_get, stop_stack
 
 from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
+from ecommerce.devstack.ports import free_port
 from ecommerce.devstack.process_groups import pid_alive
 from ecommerce.edge_routes import EDGE_ROUTES
 from ecommerce.gateway_routes import route_for
@@ -179,9 +180,9 @@ def test_a_second_stack_on_the_same_state_refuses_to_start(
 
 
 def test_sigterm_stops_a_stack_and_leaves_nothing_running(
-    stack_environ: dict[str, str], tmp_path: Path
+    stack_environ: dict[str, str], stack_dir: Path
 ) -> None:
-    second = boot_stack(stack_environ, tmp_path / "state")
+    second = boot_stack(stack_environ, stack_dir / "state")
     assert second.stack["processes"]
     stop_stack(second, signal.SIGTERM)
     assert "stopped; no process of the stack is left" in second.output.read_text()
@@ -208,9 +209,9 @@ def test_reset_without_start_only_wipes_the_state(
 
 
 def test_a_killed_runs_leftovers_are_ended_by_the_next_run(
-    stack_environ: dict[str, str], tmp_path: Path
+    stack_environ: dict[str, str], stack_dir: Path
 ) -> None:
-    state = tmp_path / "state"
+    state = stack_dir / "state"
     crashed = boot_stack(stack_environ, state)
     orphans = crashed.pids()
     os.kill(crashed.process.pid, signal.SIGKILL)  # the supervisor only: its children live on

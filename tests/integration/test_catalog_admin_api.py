@@ -122,7 +122,8 @@ async def categories(client: Client) -> dict[str, int]:
 
 # --- authorization: every catalog route against anonymous, customer and admin ---------------
 
-ADMIN_ROUTES = [
+Route = tuple[str, str, dict[str, Any] | None, int]
+ADMIN_ROUTES: list[Route] = [
     ("POST", "/products", product_body(), 201),
     ("PATCH", "/products/{id}", {"name": "Renamed"}, 200),
     ("DELETE", "/products/{id}", None, 204),
@@ -131,7 +132,7 @@ ADMIN_ROUTES = [
     ("GET", "/products/{id}/images", None, 200),
     ("DELETE", "/products/{id}/images/{upload_id}", None, 404),  # no such upload: a 404
 ]
-PUBLIC_ROUTES = [
+PUBLIC_ROUTES: list[Route] = [
     ("GET", "/products", None, 200),
     ("GET", "/products/{id}", None, 200),
     ("GET", "/categories", None, 200),

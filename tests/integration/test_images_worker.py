@@ -173,8 +173,8 @@ async def test_an_uploaded_png_gets_thumbnails_that_the_product_links_to(
     async with http.get(image["url"]) as original:
         assert original.status == 200
         assert await original.read() == png(800, 600)
-    for side, expected in (("128", (128, 96)), ("512", (512, 384))):
-        async with http.get(image["thumbnails"][side]) as fetched:
+    for name, expected in (("128", (128, 96)), ("512", (512, 384))):
+        async with http.get(image["thumbnails"][name]) as fetched:
             assert fetched.status == 200
             with Image.open(io.BytesIO(await fetched.read())) as thumbnail:
                 assert (thumbnail.format, thumbnail.size) == ("WEBP", expected)

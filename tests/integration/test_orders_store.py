@@ -193,6 +193,7 @@ async def test_cancel_is_once_for_the_owner_or_an_admin(pool: asyncpg.Pool) -> N
             store, order.id, viewer_id=order.customer_id, admin=False
         )
         assert cancelled is not None and cancelled.status is Status.CANCELLED
+    assert cancelled is not None
     assert cancelled.reason is not None and cancelled.reason.value == "customer_cancelled"
     assert [t.to_status for t in cancelled.history] == [Status.PENDING, Status.CANCELLED]
     events = await pool.fetchval(

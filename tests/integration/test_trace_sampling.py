@@ -57,7 +57,8 @@ async def url() -> AsyncIterator[str]:
     @web.middleware
     async def as_500(request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            return await handler(request)
+            answer: web.StreamResponse = await handler(request)
+            return answer
         except RuntimeError:
             return web.Response(status=500)
 

@@ -66,7 +66,7 @@ def test_an_event_reaches_exactly_the_queues_subscribed_to_its_type(
     assert wanted == {"inventory"}
     for queue in RESOURCES.queues:
         url = queue_url(sqs, queue.name)
-        found = []
+        found: list[Any] = []
         deadline = time.monotonic() + (10 if queue.name in wanted else 2)
         while time.monotonic() < deadline and not found:  # LocalStack delivers in the background
             received = sqs.receive_message(

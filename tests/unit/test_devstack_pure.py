@@ -301,7 +301,8 @@ def test_admin_credentials_default_only_when_unset() -> None:
 
 
 def test_optional_functions() -> None:
-    assert optional_function("json", "dumps") is json.dumps
+    found: object = optional_function("json", "dumps")
+    assert found is json.dumps
     with pytest.raises(Missing):
         optional_function("ecommerce.no_such_context.seed", "seed")
     with pytest.raises(Missing):

@@ -23,7 +23,10 @@ def test_the_reservoir_takes_the_first_traces_of_each_second_then_the_rate() -> 
         clock=lambda: now[0],
         draw=lambda: next(draws),
     )
-    decide = lambda: sampler.decide(service="orders", method="POST", path="/orders")  # noqa: E731
+
+    def decide() -> bool:
+        return sampler.decide(service="orders", method="POST", path="/orders")
+
     assert [decide(), decide()] == [True, True]  # the reservoir
     assert [decide(), decide()] == [False, True]  # then 5 %: 0.5 no, 0.01 yes
     now[0] = 101.0

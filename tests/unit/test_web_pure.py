@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from ecommerce.devstack.traces import Span
+from ecommerce.ops.traces import Span
 from ecommerce.web.security import content_security_policy, images_origin, security_headers
 from ecommerce.web.timeline import order_entries, span_entries
 

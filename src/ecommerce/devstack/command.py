@@ -62,8 +62,8 @@ from ecommerce.devstack.servers import EmbeddedServer, start_server
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
-from ecommerce.devstack.traces import TRACE_SEGMENTS_ENV
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
+from ecommerce.ops.traces import TRACE_SEGMENTS_ENV
 from ecommerce.platform.aws import AwsClients
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"

@@ -1,4 +1,4 @@
-"""Two fixes to moto's server that keep the local saga's cost per order flat. Each could go
+"""Fixes to moto's server that keep the local saga's cost per order flat. Each could go
 upstream as it is; `apply()` installs them in the emulator process (`moto_main`) only.
 (`moto_patches` holds what Terraform's provider needs of moto; these are about speed.)
 
@@ -17,7 +17,14 @@ upstream as it is; `apply()` installs them in the emulator process (`moto_main`)
    just those on rollback; the function is otherwise moto's own, step for step. Tables with a
    stream keep the whole-table copy (rolling back there must also take back stream records).
 
-Both are checked against the moto version they were written for; with another version they are
+3. **SNS and SQS forget what they only keep for introspection.** A topic appends every message
+   ever published to `Topic.sent_notifications` (for tests that look inside moto), and a queue
+   adds every receipt handle it ever deleted to `Queue.deleted_messages` (so that deleting a
+   message twice is harmless, as on AWS); neither is ever pruned, so the emulator grew by about
+   12 KB an order. The fix keeps the last `RECENT` of each: a repeated delete of any recent
+   message is still harmless.
+
+All are checked against the moto version they were written for; with another version they are
 left out (and the emulator works as moto does), so an upgrade never runs a stale copy.
 """
 
@@ -25,6 +32,8 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moto import __version__ as moto_version
@@ -39,12 +48,16 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
-from moto.sqs.models import Message, SQSBackend
+from moto.sns.models import Topic
+from moto.sqs.models import Message, Queue, SQSBackend
 
 log = logging.getLogger(__name__)
 
 WRITTEN_FOR = ("5.2.",)
 """moto releases whose code these functions mirror."""
+
+RECENT = 10_000
+"""How many published messages a topic, and deleted receipt handles a queue, remember."""
 
 _applied = False
 
@@ -59,8 +72,48 @@ def apply() -> bool:
         return False
     SQSBackend.is_message_valid_based_on_retention_period = _retained  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    _forget_old(Topic, "sent_notifications", lambda: deque(maxlen=RECENT))
+    _forget_old(Queue, "deleted_messages", lambda: RecentSet(RECENT))
     _applied = True
     return True
+
+
+class RecentSet:
+    """The members of a set that were added last, at most `size` of them (the oldest go)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._members: dict[str, None] = {}
+
+    def __contains__(self, member: object) -> bool:
+        return member in self._members
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, member: str) -> None:
+        self.update((member,))
+
+    def update(self, members: Iterable[str]) -> None:
+        for member in members:
+            self._members.pop(member, None)
+            self._members[member] = None
+        while len(self._members) > self._size:
+            del self._members[next(iter(self._members))]
+
+
+def _forget_old(model: type, attribute: str, bounded: Any) -> None:
+    """After `model.__init__`, replace its ever-growing `attribute` with `bounded()`."""
+    original: Any = vars(model)["__init__"]
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        setattr(self, attribute, bounded())
+
+    model.__init__ = __init__  # type: ignore[misc]
 
 
 def _retained(self: SQSBackend, queue_name: str, message: Message) -> bool:

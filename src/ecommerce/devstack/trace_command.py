@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ecommerce.devstack.state import StateDir
-from ecommerce.devstack.traces import build_trees, order_trace_ids, read_segments, render
+from ecommerce.ops.traces import build_trees, order_trace_ids, read_segments, render
 
 HELP = "print an order's X-Ray trace from the local stack as a tree with timings"
 

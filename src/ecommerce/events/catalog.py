@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A field added by a newer producer is ignored, so a rolling deploy that adds one never
+    # sends the new messages to the old consumers' DLQ; removing or retyping a field is a v2.
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class Money(_Payload):

@@ -20,7 +20,7 @@ class PoisonMessage(Exception):
 
 
 class Envelope(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: str = Field(min_length=1)
     type: str

@@ -25,12 +25,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from ecommerce.devstack.traces import (
-    TRACE_SEGMENTS_ENV,
-    build_trees,
-    order_trace_ids,
-    read_segments,
-)
 from ecommerce.ops.dlq import (
     UnknownQueue,
     find_declared,
@@ -38,6 +32,12 @@ from ecommerce.ops.dlq import (
     queue_depth,
     redrive,
     resolve_pair,
+)
+from ecommerce.ops.traces import (
+    TRACE_SEGMENTS_ENV,
+    build_trees,
+    order_trace_ids,
+    read_segments,
 )
 from ecommerce.platform.http.app import AWS, SETTINGS
 from ecommerce.platform.http.auth import require_admin

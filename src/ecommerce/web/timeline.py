@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ecommerce.devstack.traces import Span
+from ecommerce.ops.traces import Span
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.messaging.consumer import Consumer, ConsumerOptions, Handler
+from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.messaging.queues import resolve_queue
 from ecommerce.platform.metrics import QueueMetrics, keep_beating
@@ -74,7 +75,10 @@ class WorkerRuntime:
         )
 
     async def consume(self, queue: str, handler: Handler) -> None:
-        """Run one consumer on `queue` until the worker is asked to stop."""
+        """Run one consumer on `queue` until the worker is asked to stop; an event dispatcher
+        whose handlers differ from the queue's subscriptions is refused (`WiringError`)."""
+        if isinstance(handler, EventDispatcher):
+            handler.check_wiring(queue)
         sqs = await self.clients.client("sqs")
         config = await resolve_queue(sqs, queue)
         service = self.settings.service

@@ -5,7 +5,11 @@ import { ApiError, currentAccount, request, signIn, signOut, signedIn } from "./
 import { announce, errorBox, field, focusMain, h, replace } from "./dom.js";
 import { formatMoney, minorUnits } from "./money.js";
 
-const main = document.getElementById("main");
+const root = document.getElementById("main");
+// Each page draws into a view of its own, shown only if no newer page started meanwhile: a
+// slow answer for a page the user already left never overwrites the one they are on.
+let view = document.createElement("div");
+let generation = 0;
 const REFRESH_MS = 2000;
 let timer = null;
 let admin = false;
@@ -22,30 +26,28 @@ async function show() {
   if (timer) clearTimeout(timer);
   timer = null;
   renderAccount();
+  const mine = ++generation;
+  view = document.createElement("div");
+  const hash = location.hash || "#/queues";
+  const found = routes.find(([pattern]) => pattern.test(hash));
   if (!signedIn() || !admin) {
     login();
-    focusMain(main);
-    return;
-  }
-  const hash = location.hash || "#/queues";
-  for (const [pattern, page] of routes) {
-    const match = hash.match(pattern);
-    if (match) {
-      try {
-        await page(match);
-      } catch (error) {
-        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-          admin = false;
-          return show();
-        }
-        replace(main, h("h1", { tabindex: "-1" }, "Something went wrong"), errorBox(error));
+  } else if (!found) {
+    replace(view, h("h1", { tabindex: "-1" }, "Not found"));
+  } else {
+    try {
+      await found[1](hash.match(found[0]));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        admin = false;
+        return show();
       }
-      focusMain(main);
-      return;
+      replace(view, h("h1", { tabindex: "-1" }, "Something went wrong"), errorBox(error));
     }
   }
-  replace(main, h("h1", { tabindex: "-1" }, "Not found"));
-  focusMain(main);
+  if (mine !== generation) return;
+  root.replaceChildren(view);
+  focusMain(root);
 }
 
 function renderAccount() {
@@ -58,6 +60,7 @@ function renderAccount() {
 }
 
 function login() {
+  const main = view; // this page's own view, even after the user moved on
   const email = h("input", { type: "email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", autocomplete: "current-password", required: true });
   const problem = h("div", {});
@@ -88,6 +91,7 @@ function login() {
 // --- queues ------------------------------------------------------------------------------
 
 async function queues() {
+  const main = view; // this page's own view, even after the user moved on
   const table = h("table", { class: "lines", id: "queues" });
   const updated = h("p", { class: "history" });
   replace(main, h("h1", { tabindex: "-1" }, "Queues"), h("p", {}, "Depths refresh every two seconds. A message in a dead-letter queue failed; open it to see why."), table, updated);
@@ -126,6 +130,7 @@ async function queues() {
 }
 
 async function deadLetters(queue) {
+  const main = view; // this page's own view, even after the user moved on
   const answer = await request("GET", `/ops/api/dlq/${encodeURIComponent(queue)}`);
   const result = h("div", { role: "status", "aria-live": "polite", id: "redrive-result" });
   const redrive = h(
@@ -190,6 +195,7 @@ function prettyBody(body) {
 // --- order timeline ------------------------------------------------------------------------
 
 async function timeline(orderId) {
+  const main = view; // this page's own view, even after the user moved on
   const input = h("input", { type: "text", value: orderId, required: true, spellcheck: "false", size: 40 });
   const form = h(
     "form",
@@ -236,6 +242,7 @@ async function timeline(orderId) {
 // --- products ------------------------------------------------------------------------------
 
 async function products(cursor) {
+  const main = view; // this page's own view, even after the user moved on
   const query = new URLSearchParams({ limit: "20" });
   if (cursor) query.set("cursor", cursor);
   const page = await request("GET", `/products?${query}`);
@@ -260,6 +267,7 @@ async function products(cursor) {
 }
 
 async function editProduct(id, notice) {
+  const main = view; // this page's own view, even after the user moved on
   const item = await request("GET", `/products/${encodeURIComponent(id)}`);
   const problem = h("div", { id: "edit-problem" }, notice ? h("p", { id: "saved", role: "status" }, notice) : null);
   const name = h("input", { type: "text", value: item.name, required: true });

@@ -1,4 +1,5 @@
-"""Reads the segments the local X-Ray stand-in kept, and shows one order's trace as a tree."""
+"""Reads the segments the local X-Ray stand-in kept (`ecommerce dev`): one order's trace, as a tree
+for `ecommerce trace` and as entries of the console's order timeline."""
 
 from __future__ import annotations
 

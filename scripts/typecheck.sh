@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# mypy --strict on the product (pyproject's [tool.mypy]), then on the tests: each tier on its
+# own, as pytest imports it (its folder on the path; conftest modules share one name).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MYPY=${MYPY:-.venv/bin/mypy}
+"$MYPY"
+for tier in tests/*/; do
+    name=$(basename "$tier")
+    echo "mypy: tests/$name"
+    MYPYPATH="src:$tier:tests/infra" "$MYPY" --explicit-package-bases --cache-dir ".mypy_cache/tests-$name" "$tier"
+done
+echo "mypy: tests/conftest.py"
+MYPYPATH=src "$MYPY" --explicit-package-bases --cache-dir .mypy_cache/tests-root tests/conftest.py
