@@ -152,6 +152,14 @@ def serious_violations(driver: WebDriver) -> list[str]:
     ]
 
 
+def accessible(driver: WebDriver, page: str) -> None:
+    """No serious axe-core violation on the page, and no console error (a CSP refusal is one)."""
+    violations = serious_violations(driver)
+    assert violations == [], f"{page}: {violations}"
+    errors = console_errors(driver)
+    assert errors == [], f"{page}: {errors}"
+
+
 def screenshot(driver: WebDriver, name: str) -> None:
     folder = os.environ.get("SCREENSHOTS_DIR", "").strip()
     if folder:

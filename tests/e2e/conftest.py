@@ -19,7 +19,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from browser import chromium
 from devstack_runner import RunningStack, boot_stack, stop_stack
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
 from ecommerce.devstack.provisioned import provisioning_enabled
@@ -74,3 +76,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """An HTTP client for one test."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         yield session
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[WebDriver]:
+    """A headless Chromium for the browser tests of one module (see browser.py)."""
+    yield from chromium()

@@ -12,18 +12,15 @@ import re
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from browser import (
-    chromium,
-    console_errors,
+    accessible,
     find,
     screenshot,
-    serious_violations,
     visible,
     wait_for,
 )
@@ -37,17 +34,6 @@ from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASS
 from ecommerce.devstack.environment import aws_environment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[WebDriver]:
-    yield from chromium()
-
-
-def accessible(driver: WebDriver, page: str) -> None:
-    violations = serious_violations(driver)
-    assert violations == [], f"{page}: {violations}"
-    assert console_errors(driver) == [], f"{page}: {console_errors(driver)}"
 
 
 def call(edge: str, method: str, path: str, body: Any = None, token: str = "") -> Any:

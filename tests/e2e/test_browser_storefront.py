@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from browser import (
-    chromium,
-    console_errors,
+    accessible,
     fill,
     find,
     screenshot,
-    serious_violations,
     visible,
     wait_for,
 )
@@ -27,17 +24,6 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from shoppers import PASSWORD, SETTLE_WITHIN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[WebDriver]:
-    yield from chromium()
-
-
-def accessible(driver: WebDriver, page: str) -> None:
-    violations = serious_violations(driver)
-    assert violations == [], f"{page}: {violations}"
-    assert console_errors(driver) == [], f"{page}: {console_errors(driver)}"
 
 
 def status_of(driver: WebDriver) -> str:

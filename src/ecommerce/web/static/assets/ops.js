@@ -2,53 +2,23 @@
 // timeline, products and stock, image upload. Every figure comes from /ops/api/ (admins only,
 // checked by the server) or the catalog's admin routes; this page holds no data of its own.
 import { ApiError, currentAccount, request, signIn, signOut, signedIn } from "./api.js";
-import { announce, errorBox, field, focusMain, h, replace } from "./dom.js";
+import { announce, errorBox, field, h, replace } from "./dom.js";
 import { formatMoney, minorUnits } from "./money.js";
+import { startRouter } from "./router.js";
 
-const root = document.getElementById("main");
-// Each page draws into a view of its own, shown only if no newer page started meanwhile: a
-// slow answer for a page the user already left never overwrites the one they are on.
-let view = document.createElement("div");
-let generation = 0;
 const REFRESH_MS = 2000;
 let timer = null;
 let admin = false;
 
+// Every page but sign-in is for a signed-in admin; the server refuses anyone else anyway.
+const adminOnly = (page) => (match) => (signedIn() && admin ? page(match) : login());
 const routes = [
   [/^#?\/?$|^#\/queues$/, () => queues()],
   [/^#\/dlq\/(.+)$/, (m) => deadLetters(decodeURIComponent(m[1]))],
   [/^#\/orders(?:\/(.+))?$/, (m) => timeline(m[1] ? decodeURIComponent(m[1]) : "")],
   [/^#\/products(?:\?cursor=(.+))?$/, (m) => products(m[1] || null)],
   [/^#\/products\/(.+)$/, (m) => editProduct(decodeURIComponent(m[1]))],
-];
-
-async function show() {
-  if (timer) clearTimeout(timer);
-  timer = null;
-  renderAccount();
-  const mine = ++generation;
-  view = document.createElement("div");
-  const hash = location.hash || "#/queues";
-  const found = routes.find(([pattern]) => pattern.test(hash));
-  if (!signedIn() || !admin) {
-    login();
-  } else if (!found) {
-    replace(view, h("h1", { tabindex: "-1" }, "Not found"));
-  } else {
-    try {
-      await found[1](hash.match(found[0]));
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-        admin = false;
-        return show();
-      }
-      replace(view, h("h1", { tabindex: "-1" }, "Something went wrong"), errorBox(error));
-    }
-  }
-  if (mine !== generation) return;
-  root.replaceChildren(view);
-  focusMain(root);
-}
+].map(([pattern, page]) => [pattern, adminOnly(page)]);
 
 function renderAccount() {
   const slot = document.getElementById("account");
@@ -60,7 +30,7 @@ function renderAccount() {
 }
 
 function login() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const email = h("input", { type: "email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", autocomplete: "current-password", required: true });
   const problem = h("div", {});
@@ -91,7 +61,7 @@ function login() {
 // --- queues ------------------------------------------------------------------------------
 
 async function queues() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const table = h("table", { class: "lines", id: "queues" });
   const updated = h("p", { class: "history" });
   replace(main, h("h1", { tabindex: "-1" }, "Queues"), h("p", {}, "Depths refresh every two seconds. A message in a dead-letter queue failed; open it to see why."), table, updated);
@@ -130,7 +100,7 @@ async function queues() {
 }
 
 async function deadLetters(queue) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const answer = await request("GET", `/ops/api/dlq/${encodeURIComponent(queue)}`);
   const result = h("div", { role: "status", "aria-live": "polite", id: "redrive-result" });
   const redrive = h(
@@ -195,7 +165,7 @@ function prettyBody(body) {
 // --- order timeline ------------------------------------------------------------------------
 
 async function timeline(orderId) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const input = h("input", { type: "text", value: orderId, required: true, spellcheck: "false", size: 40 });
   const form = h(
     "form",
@@ -242,7 +212,7 @@ async function timeline(orderId) {
 // --- products ------------------------------------------------------------------------------
 
 async function products(cursor) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const query = new URLSearchParams({ limit: "20" });
   if (cursor) query.set("cursor", cursor);
   const page = await request("GET", `/products?${query}`);
@@ -267,7 +237,7 @@ async function products(cursor) {
 }
 
 async function editProduct(id, notice) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const item = await request("GET", `/products/${encodeURIComponent(id)}`);
   const problem = h("div", { id: "edit-problem" }, notice ? h("p", { id: "saved", role: "status" }, notice) : null);
   const name = h("input", { type: "text", value: item.name, required: true });
@@ -357,5 +327,23 @@ function fractionDigits(currency) {
   return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
 }
 
-window.addEventListener("hashchange", show);
+function show() {
+  return router.show();
+}
+
+const router = startRouter(document.getElementById("main"), routes, {
+  before: () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    renderAccount();
+  },
+  notFound: adminOnly(() => replace(router.view(), h("h1", { tabindex: "-1" }, "Not found"))),
+  failed: (error) => {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      admin = false; // signed out, or no longer an admin: back to sign-in
+      return true;
+    }
+    return false;
+  },
+});
 show();

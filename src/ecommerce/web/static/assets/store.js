@@ -1,15 +1,11 @@
 // The storefront: catalog, product, sign-in and sign-up, cart, checkout, orders. A hash route
 // per page (#/, #/c/<category>, #/p/<id>, #/login, #/register, #/cart, #/orders, #/orders/<id>).
 import { ApiError, currentAccount, request, signIn, signOut, signedIn } from "./api.js";
-import { announce, errorBox, field, focusMain, h, replace } from "./dom.js";
+import { announce, errorBox, field, h, replace } from "./dom.js";
 import { formatMoney } from "./money.js";
 import { CARDS, describeStatus, FINAL } from "./orders.js";
+import { startRouter } from "./router.js";
 
-const root = document.getElementById("main");
-// Each page draws into a view of its own, shown only if no newer page started meanwhile: a
-// slow answer for a page the user already left never overwrites the one they are on.
-let view = document.createElement("div");
-let generation = 0;
 const PAGE_SIZE = 12;
 const POLL_MS = 700;
 let polling = null;
@@ -26,28 +22,6 @@ const routes = [
   [/^#\/orders$/, () => needsAccount(orders)],
   [/^#\/orders\/(.+)$/, (m) => needsAccount(() => order(decodeURIComponent(m[1])))],
 ];
-
-async function show() {
-  if (polling) clearTimeout(polling);
-  polling = null;
-  renderAccount();
-  const mine = ++generation;
-  view = document.createElement("div");
-  const hash = location.hash || "#/";
-  const found = routes.find(([pattern]) => pattern.test(hash));
-  if (!found) {
-    replace(view, h("h1", { tabindex: "-1" }, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the catalog")));
-  } else {
-    try {
-      await found[1](hash.match(found[0]));
-    } catch (error) {
-      replace(view, h("h1", { tabindex: "-1" }, "Something went wrong"), errorBox(error));
-    }
-  }
-  if (mine !== generation || !view.childNodes.length) return;
-  root.replaceChildren(view);
-  focusMain(root);
-}
 
 function needsAccount(page) {
   if (!signedIn()) {
@@ -76,7 +50,7 @@ function renderAccount() {
 // --- catalog -----------------------------------------------------------------------------
 
 async function catalog(category, cursor) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
   if (category) query.set("category", category);
   if (cursor) query.set("cursor", cursor);
@@ -159,7 +133,7 @@ async function refreshCartCount() {
 // --- product -----------------------------------------------------------------------------
 
 async function product(id) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const item = await request("GET", `/products/${encodeURIComponent(id)}`);
   const quantity = h("input", { type: "number", min: 1, max: Math.max(1, item.stock), value: 1, inputmode: "numeric" });
   const image = item.images && item.images.length ? largest(item.images[0]) : null;
@@ -196,7 +170,7 @@ function largest(image) {
 // --- account -----------------------------------------------------------------------------
 
 function login() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true });
   const problem = h("div", {});
@@ -224,7 +198,7 @@ function login() {
 }
 
 function register() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const name = h("input", { type: "text", name: "name", autocomplete: "name", required: true });
   const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true });
   const password = h("input", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: 8 });
@@ -255,7 +229,7 @@ function register() {
 // --- cart and checkout ---------------------------------------------------------------------
 
 async function cart() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const current = await request("GET", "/cart");
   const names = await productNames(current.items.map((l) => l.product_id));
   if (!current.items.length) {
@@ -364,7 +338,7 @@ async function productNames(ids) {
 // --- orders --------------------------------------------------------------------------------
 
 async function orders() {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const page = await request("GET", "/orders");
   const rows = page.items.map((o) =>
     h(
@@ -386,7 +360,7 @@ async function orders() {
 }
 
 async function order(id) {
-  const main = view; // this page's own view, even after the user moved on
+  const main = router.view(); // this page's own, even after the user moved on
   const status = h("p", { id: "order-status", role: "status", "aria-live": "polite", class: "status" });
   const details = h("div", {});
   const problem = h("div", {});
@@ -440,5 +414,19 @@ async function cancel(id, problem) {
   }
 }
 
-window.addEventListener("hashchange", show);
+function show() {
+  return router.show();
+}
+
+const router = startRouter(document.getElementById("main"), routes, {
+  before: () => {
+    if (polling) clearTimeout(polling);
+    polling = null;
+    renderAccount();
+  },
+  notFound: () => {
+    const main = router.view();
+    replace(main, h("h1", { tabindex: "-1" }, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the catalog")));
+  },
+});
 show();
