@@ -20,6 +20,7 @@ from browser import (
 )
 from devstack_runner import RunningStack
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from shoppers import PASSWORD, SETTLE_WITHIN
 
@@ -150,6 +151,13 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     assert "payment was declined" in find(driver, "#order-status").text
     screenshot(driver, "storefront-order-declined")
 
+    # The confirmed order, cancelled: its payment is refunded and the page says who cancelled.
+    driver.get(f"{edge}/#/orders/{order_id}")
+    wait_for(driver, lambda d: status_of(d) == "CONFIRMED", "the confirmed order")
+    find(driver, "main button.secondary").click()
+    wait_for(driver, lambda d: status_of(d) == "CANCELLED", "cancelled", SETTLE_WITHIN)
+    assert "you cancelled it" in find(driver, "#order-status").text
+
     # Both in the order history.
     driver.get(f"{edge}/#/orders")
     wait_for(
@@ -162,3 +170,31 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
         "both orders in the history",
     )
     accessible(driver, "orders")
+
+
+def test_the_storefront_works_from_the_keyboard(stack: RunningStack, driver: WebDriver) -> None:
+    driver.get(f"{stack.edge}/#/")
+    find(driver, "li.card")
+    assert driver.switch_to.active_element.tag_name == "h1", "a new page takes the focus"
+    first = driver.execute_script(
+        "return document.querySelector('a[href], button, input, select, textarea')"
+    )
+    assert first.get_attribute("textContent") == "Skip to content", (
+        "the first stop of the tab order skips the header"
+    )
+    driver.execute_script("arguments[0].focus()", first)
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "main", "main")
+    # Tab from the content lands on the categories, then on the first product's link.
+    driver.switch_to.active_element.send_keys(Keys.TAB)
+    assert driver.switch_to.active_element.text == "All"
+    for _ in range(20):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        if driver.switch_to.active_element.tag_name == "a" and (
+            driver.switch_to.active_element.get_attribute("href") or ""
+        ).count("#/p/"):
+            break
+    product = driver.switch_to.active_element.text
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == product, product)
+    assert driver.switch_to.active_element.tag_name == "h1", "focus moves to the new page"

@@ -26,5 +26,12 @@ export function startRouter(root, routes, { before = () => {}, notFound, failed 
   }
 
   window.addEventListener("hashchange", show);
+  // The skip link moves the focus to the content; as a hash it would be a route.
+  for (const skip of document.querySelectorAll("a.skip")) {
+    skip.addEventListener("click", (event) => {
+      event.preventDefault();
+      root.focus();
+    });
+  }
   return { show, view: () => current };
 }
