@@ -192,7 +192,12 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     assert call(edge, "GET", "/products/p-002")["stock"] == new_stock
     picture = tmp_path / "blue.png"
     buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (40, 90, 200)).save(buffer, format="PNG")
+    bands = (
+        Image.linear_gradient("L"),
+        Image.radial_gradient("L"),
+        Image.new("L", (256, 256), 190),
+    )
+    Image.merge("RGB", bands).save(buffer, format="PNG")
     picture.write_bytes(buffer.getvalue())
     before = len(driver.find_elements(By.CSS_SELECTOR, "#images li"))
     find(driver, "#image-file").send_keys(str(picture))

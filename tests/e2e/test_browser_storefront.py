@@ -62,6 +62,15 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     driver.get(f"{edge}/")
     find(driver, "li.card")
     assert driver.title == "Acme Shop"
+    # Thumbnails (the console's story uploads one) are loaded, not refused or broken.
+    wait_for(
+        driver,
+        lambda d: d.execute_script(
+            "return [...document.querySelectorAll('li.card img')]"
+            ".every((img) => img.complete && img.naturalWidth > 0)"
+        ),
+        "the thumbnails",
+    )
     screenshot(driver, "storefront-catalog")
     accessible(driver, "catalog")
 

@@ -96,7 +96,7 @@ function productCard(item) {
 
 function thumbnail(item, size) {
   if (item.thumbnail_url) {
-    return h("img", { src: item.thumbnail_url, alt: item.name, width: size, height: size, loading: "lazy" });
+    return h("img", { src: item.thumbnail_url, alt: item.name, width: size, height: size });
   }
   return h("div", { class: "placeholder", style: null, "aria-hidden": "true" }, item.name.slice(0, 1));
 }
