@@ -110,8 +110,9 @@ async def test_a_poisoned_message_shows_its_reason_and_redrive_moves_it_back(
             },
         )
         shown = await (await client.get("/ops/api/dlq/images", headers=admin)).json()
-        assert marker in [item["reason"] for item in shown["items"]]
-        assert shown["items"][0]["body"] == '{"not": "an event"}'
+        ours = [item for item in shown["items"] if item["reason"] == marker]
+        assert len(ours) == 1, shown  # other tests may have left theirs there too
+        assert ours[0]["body"] == '{"not": "an event"}'
         moved = await client.post("/ops/api/dlq/images/redrive", headers=admin)
         assert moved.status == 200, await moved.text()
         assert (await moved.json())["moved"] >= 1
