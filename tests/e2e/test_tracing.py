@@ -12,7 +12,7 @@ import pytest
 from devstack_runner import REPO, RunningStack
 from shoppers import new_customer
 
-from ecommerce.devstack.traces import order_trace_ids, read_segments
+from ecommerce.ops.traces import order_trace_ids, read_segments
 
 pytestmark = pytest.mark.e2e
 
