@@ -14,6 +14,7 @@ from aws_xray_sdk.core import xray_recorder
 from ecommerce.devstack.ports import free_port
 from ecommerce.platform import tracing
 from ecommerce.platform.sampling import Always, Never, Sampler
+from ecommerce.platform.tracing.xray import TaskContext, XRayBackend
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +37,10 @@ def emitted(monkeypatch: pytest.MonkeyPatch) -> Emitted:
     found = Emitted()
     if not tracing.is_configured():
         xray_recorder.configure(
-            sampling=False, context_missing="IGNORE_ERROR", context=tracing.TaskContext()
+            sampling=False, context_missing="IGNORE_ERROR", context=TaskContext()
         )
-        monkeypatch.setattr(tracing, "_configured", True)
     monkeypatch.setattr(xray_recorder, "emitter", found)
-    monkeypatch.setattr(xray_recorder, "service", "tracing-test")
+    monkeypatch.setattr(tracing, "_backend", XRayBackend("tracing-test"))
     return found
 
 
