@@ -62,7 +62,11 @@ from ecommerce.devstack.servers import EmbeddedServer, start_server
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
-from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
+from ecommerce.devstack.xray_server import (
+    DAEMON_ADDRESS_ENV,
+    start_xray_daemon,
+    tracing_environment,
+)
 from ecommerce.platform.aws import AwsClients
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
@@ -249,7 +253,7 @@ class DevStack:
         assert self._edge is not None
         extra_env = {"TOKEN_ISSUER": self._issuer or self._edge.url}
         if self._xray is not None:
-            extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
+            extra_env.update(tracing_environment(self._xray, self._base_env))
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
         os.environ.update(

@@ -59,7 +59,11 @@ def configure_tracing(service: str) -> None:
     choice = backend_choice()
     _sampler = sampling.sampler_from_env()
     if choice == "otel":
-        raise ValueError(f"{TRACING_ENV}=otel: the OpenTelemetry back end is not built yet")
+        from ecommerce.platform.tracing import otel
+
+        if otel.enabled():
+            _backend = otel.OtelBackend.for_process(service)
+        return
     from ecommerce.platform.tracing import xray
 
     if xray.enabled():
