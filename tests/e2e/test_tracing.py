@@ -23,6 +23,7 @@ from ecommerce.devstack.traces import order_trace_ids, read_segments
 pytestmark = pytest.mark.e2e
 
 EXPECTED = {"orders", "inventory-worker", "payments-worker", "orders-worker"}
+RECORDED_BY = {"xray": "X-Ray for Python", "otel": "opentelemetry for python"}
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +38,16 @@ def otel_stack(stack_environ: dict[str, str], server_dir: Path) -> Iterator[Runn
 
 
 @pytest.fixture(params=["xray", "otel"])
-def traced_stack(request: pytest.FixtureRequest) -> RunningStack:
+def traced_stack(request: pytest.FixtureRequest) -> tuple[str, RunningStack]:
     name = "stack" if request.param == "xray" else "otel_stack"
     found: RunningStack = request.getfixturevalue(name)
-    return found
+    return request.param, found
 
 
 async def test_one_trace_joins_the_request_and_every_worker(
-    traced_stack: RunningStack, session: aiohttp.ClientSession
+    traced_stack: tuple[str, RunningStack], session: aiohttp.ClientSession
 ) -> None:
-    stack = traced_stack
+    backend, stack = traced_stack
     customer = await new_customer(session, stack.edge)
     _, _, order = await customer.place([{"product_id": "p-019", "quantity": 1}], "tok_visa")
     assert (await customer.settled(order["id"]))["status"] == "CONFIRMED"
@@ -62,6 +63,11 @@ async def test_one_trace_joins_the_request_and_every_worker(
         await asyncio.sleep(0.2)
     assert len(trace_ids) == 1, trace_ids
     assert names >= EXPECTED
+    segments = [
+        d for d in documents if d.get("trace_id") in trace_ids and d.get("type") != "subsegment"
+    ]
+    recorders = {d.get("aws", {}).get("xray", {}).get("sdk") for d in segments}
+    assert recorders == {RECORDED_BY[backend]}, segments
 
     command = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -81,4 +87,3 @@ async def test_one_trace_joins_the_request_and_every_worker(
     for name in EXPECTED:
         assert any(line.rstrip().endswith(name) for line in lines), shown
     assert all(" ms " in line for line in lines[1:])
-    print(shown)

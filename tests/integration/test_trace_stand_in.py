@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -56,3 +57,5 @@ async def test_spans_exported_over_otlp_are_kept_as_x_ray_segments(tmp_path: Pat
     assert order_trace_ids(kept, "o-9") == {span.root}
     names = {(document["name"], document.get("type", "segment")) for document in kept}
     assert names == {("orders", "segment"), ("postgres", "subsegment")}
+    (segment,) = [document for document in kept if "type" not in document]
+    assert segment["aws"] == {"xray": {"sdk": "opentelemetry for python", "sdk_version": ANY}}

@@ -59,12 +59,16 @@ def documents(request: ExportTraceServiceRequest) -> Iterator[dict[str, Any]]:
     for resource_spans in request.resource_spans:
         attributes = _attributes(resource_spans.resource.attributes)
         service = str(attributes.get("service.name", "unknown_service"))
+        sdk = {
+            "sdk": f"opentelemetry for {attributes.get('telemetry.sdk.language', 'unknown')}",
+            "sdk_version": str(attributes.get("telemetry.sdk.version", "")),
+        }
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                yield document(span, service)
+                yield document(span, service, sdk)
 
 
-def document(span: Span, service: str) -> dict[str, Any]:
+def document(span: Span, service: str, sdk: dict[str, str] | None = None) -> dict[str, Any]:
     attributes = _attributes(span.attributes)
     segment = span.kind in _SEGMENT_KINDS
     found: dict[str, Any] = {
@@ -76,6 +80,8 @@ def document(span: Span, service: str) -> dict[str, Any]:
     }
     if span.parent_span_id:
         found["parent_id"] = span.parent_span_id.hex()
+    if segment and sdk is not None:
+        found["aws"] = {"xray": sdk}  # as the awsxray exporter writes it
     if not segment:
         found["type"] = "subsegment"
         found["namespace"] = "remote" if span.kind in _REMOTE_KINDS else "local"
