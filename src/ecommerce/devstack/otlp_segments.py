@@ -89,7 +89,10 @@ def document(span: Span, service: str, sdk: dict[str, str] | None = None) -> dic
     annotations = {key: attributes.pop(key) for key in annotated if key in attributes}
     if annotations:
         found["annotations"] = annotations
-    status = attributes.get("http.response.status_code")
+    status = next((attributes[k] for k in _STATUS_KEYS if k in attributes), None)
+    if attributes.get("rpc.system") == "aws-api":  # an AWS call, as X-Ray shows one
+        found["name"] = str(attributes.get("rpc.service", span.name))
+        found["aws"] = {"operation": attributes.get("rpc.method")}
     found.update(_http(attributes))
     found.update(_outcome(span, status))
     if attributes:
@@ -97,17 +100,31 @@ def document(span: Span, service: str, sdk: dict[str, str] | None = None) -> dic
     return found
 
 
+_HTTP_FIELDS = (
+    ("method", ("http.request.method", "http.method")),
+    ("url", ("url.full", "http.url")),
+    ("client_ip", ("client.address", "http.client_ip")),
+)
+_STATUS_KEYS = ("http.response.status_code", "http.status_code")
+"""HTTP attributes under the stable semantic conventions and the older ones, which the
+instrumentations still write by default."""
+
+
+def _take(attributes: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    found = None
+    for key in keys:
+        value = attributes.pop(key, None)
+        found = value if found is None else found
+    return found
+
+
 def _http(attributes: dict[str, Any]) -> dict[str, Any]:
-    request = {
-        name: attributes.pop(key)
-        for key, name in (
-            ("http.request.method", "method"),
-            ("url.full", "url"),
-            ("client.address", "client_ip"),
-        )
-        if key in attributes
-    }
-    status = attributes.pop("http.response.status_code", None)
+    request = {}
+    for name, keys in _HTTP_FIELDS:
+        value = _take(attributes, keys)
+        if value is not None:
+            request[name] = value
+    status = _take(attributes, _STATUS_KEYS)
     if not request and status is None:
         return {}
     found: dict[str, Any] = {"request": request}

@@ -198,3 +198,33 @@ async def subsegment(name: str, namespace: str = "local") -> AsyncIterator[None]
 def client_trace_configs() -> list[aiohttp.TraceConfig]:
     """aiohttp client hooks that record outgoing calls and pass the trace header on."""
     return _backend.client_trace_configs() if _backend is not None else []
+
+
+class RelaySegments:
+    """A span for each message a relay forwards (the outbox relay), each in the trace the
+    message was stored with: `headers` are the trace headers to send the messages with, whose
+    parent is the relay's span, so that what the consumers do hangs under the relay in the
+    trace. `close()` ends and sends them; a message that could not be sent marks its span as a
+    fault. Unsampled and untraced messages keep the header they had."""
+
+    def __init__(self, name: str, trace_headers: list[str | None]) -> None:
+        self._spans: list[Span | None] = []
+        self.headers: list[str | None] = []
+        for raw in trace_headers:
+            trace = TraceHeader.parse(raw)
+            if _backend is None or not trace.root or trace.sampled is not True:
+                self._spans.append(None)
+                self.headers.append(raw)
+                continue
+            span, header = _backend.forwarding(name, trace)
+            self._spans.append(span)
+            self.headers.append(header)
+
+    def close(self, failed: set[int] | None = None) -> None:
+        """End the spans and send them; `failed`: the indexes of the messages not sent."""
+        for index, span in enumerate(self._spans):
+            if span is None:
+                continue
+            if failed and index in failed:
+                span.put_fault()
+            span.end()

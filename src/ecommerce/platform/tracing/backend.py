@@ -70,6 +70,10 @@ class Span(Protocol):
 
     def put_error(self, error: BaseException) -> None: ...
 
+    def put_fault(self) -> None:
+        """Mark it failed with no exception to tell (a message that was not sent)."""
+        ...
+
     def annotate(self, annotations: Mapping[str, str]) -> None: ...
 
     def end(self) -> None: ...
@@ -88,6 +92,11 @@ class Backend(Protocol):
     ) -> Span:
         """Open a span as the current one, continuing `trace` (a new trace if it has no root);
         `started` (epoch seconds) backdates it."""
+        ...
+
+    def forwarding(self, name: str, trace: TraceHeader) -> tuple[Span, str]:
+        """A span for forwarding one message of a sampled trace (the outbox relay), not made
+        the current one, and the header to send the message with: its parent is that span."""
         ...
 
     def current_header(self) -> str | None:

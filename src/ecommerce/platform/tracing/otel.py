@@ -100,7 +100,7 @@ class _IdGenerator(AwsXRayIdGenerator):
 
 
 class _OtelSpan:
-    def __init__(self, span: trace.Span, token: object, ends: bool = True) -> None:
+    def __init__(self, span: trace.Span, token: object | None, ends: bool = True) -> None:
         self._span = span
         self._token = token
         self._ends = ends
@@ -135,13 +135,18 @@ class _OtelSpan:
             self._span.record_exception(error)
             self._span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
 
+    def put_fault(self) -> None:
+        if self._span.is_recording():
+            self._span.set_status(Status(StatusCode.ERROR, "not sent"))
+
     def annotate(self, annotations: Mapping[str, str]) -> None:
         _annotate(self._span, annotations)
 
     def end(self) -> None:
         if self._ends:
             self._span.end()
-        otel_context.detach(self._token)  # type: ignore[arg-type]
+        if self._token is not None:
+            otel_context.detach(self._token)  # type: ignore[arg-type]
 
 
 def _annotate(span: trace.Span, annotations: Mapping[str, str]) -> None:
@@ -185,16 +190,10 @@ class OtelBackend:
         RedisInstrumentor().instrument(tracer_provider=provider)
         return cls(service, provider)
 
-    def begin(
-        self,
-        kind: Kind,
-        name: str,
-        trace_header: TraceHeader,
-        sampled: bool,
-        started: float | None = None,
-    ) -> Span:
-        if not sampled:
-            return self._unsampled(trace_header)
+    def _start(
+        self, name: str, kind: SpanKind, trace_header: TraceHeader, started: float | None = None
+    ) -> tuple[trace.Span, otel_context.Context]:
+        """A sampled span continuing `trace_header`, and the context it continues."""
         parent = otel_context.Context()  # a request or message continues its header only
         forced_id = None
         if trace_header.root and trace_header.parent:
@@ -207,11 +206,25 @@ class OtelBackend:
             span = self._tracer.start_span(
                 name,
                 context=otel_context.set_value(_DECISION, True, parent),
-                kind=SpanKind.SERVER if kind == "server" else SpanKind.CONSUMER,
+                kind=kind,
                 start_time=None if started is None else int(started * 1e9),
             )
         finally:
             _next_trace_id.reset(chosen)
+        return span, parent
+
+    def begin(
+        self,
+        kind: Kind,
+        name: str,
+        trace_header: TraceHeader,
+        sampled: bool,
+        started: float | None = None,
+    ) -> Span:
+        if not sampled:
+            return self._unsampled(trace_header)
+        span_kind = SpanKind.SERVER if kind == "server" else SpanKind.CONSUMER
+        span, parent = self._start(name, span_kind, trace_header, started)
         return _OtelSpan(span, otel_context.attach(trace.set_span_in_context(span, parent)))
 
     def _unsampled(self, trace_header: TraceHeader) -> Span:
@@ -229,6 +242,12 @@ class OtelBackend:
         span = trace.NonRecordingSpan(context)
         token = otel_context.attach(trace.set_span_in_context(span, otel_context.Context()))
         return _OtelSpan(span, token, ends=False)
+
+    def forwarding(self, name: str, trace_header: TraceHeader) -> tuple[Span, str]:
+        span, _ = self._start(name, SpanKind.CONSUMER, trace_header)
+        context = span.get_span_context()
+        header = TraceHeader(xray_trace_id(context.trace_id), f"{context.span_id:016x}", True)
+        return _OtelSpan(span, None), header.text()
 
     def current_header(self) -> str | None:
         carrier: dict[str, str] = {}

@@ -13,6 +13,7 @@ from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import patch, xray_recorder
 from aws_xray_sdk.core.context import Context
 from aws_xray_sdk.core.models import http
+from aws_xray_sdk.core.models.segment import Segment
 from aws_xray_sdk.core.models.traceid import TraceId
 from aws_xray_sdk.core.utils import stacktrace
 
@@ -72,8 +73,9 @@ def enabled() -> bool:
 
 
 class _Segment:
-    def __init__(self, segment: Any) -> None:
+    def __init__(self, segment: Any, detached: bool = False) -> None:
         self._segment = segment
+        self._detached = detached
 
     @property
     def root(self) -> str:
@@ -99,12 +101,19 @@ class _Segment:
     def put_error(self, error: BaseException) -> None:
         self._segment.add_exception(error, stacktrace.get_stacktrace(limit=10))
 
+    def put_fault(self) -> None:
+        self._segment.add_fault_flag()
+
     def annotate(self, annotations: Mapping[str, str]) -> None:
         for key, value in annotations.items():
             self._segment.put_annotation(key, value)
 
     def end(self) -> None:
-        xray_recorder.end_segment()
+        if not self._detached:
+            xray_recorder.end_segment()
+            return
+        self._segment.close()
+        xray_recorder.emitter.send_entity(self._segment)
 
 
 class _Unsampled:
@@ -122,6 +131,9 @@ class _Unsampled:
         pass
 
     def put_error(self, error: BaseException) -> None:
+        pass
+
+    def put_fault(self) -> None:
         pass
 
     def annotate(self, annotations: Mapping[str, str]) -> None:
@@ -168,6 +180,10 @@ class XRayBackend:
         if started is not None:
             segment.start_time = started
         return _Segment(segment)
+
+    def forwarding(self, name: str, trace: TraceHeader) -> tuple[Span, str]:
+        segment = Segment(name, traceid=trace.root, parent_id=trace.parent, sampled=True)
+        return _Segment(segment, detached=True), TraceHeader(trace.root, segment.id, True).text()
 
     def current_header(self) -> str | None:
         entity = xray_recorder.context.get_trace_entity()
