@@ -19,7 +19,7 @@ import pytest
 from devstack_runner import REPO, RunningStack, boot_stack, stop_stack
 from shoppers import new_customer
 
-from ecommerce.devstack.traces import order_trace_ids, read_segments
+from ecommerce.ops.traces import order_trace_ids, read_segments
 
 pytestmark = pytest.mark.e2e
 

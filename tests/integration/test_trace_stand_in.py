@@ -13,8 +13,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ecommerce.devstack.ports import free_port
-from ecommerce.devstack.traces import order_trace_ids, read_segments
 from ecommerce.devstack.xray_daemon import serve
+from ecommerce.ops.traces import order_trace_ids, read_segments
 from ecommerce.platform.tracing.backend import TraceHeader
 from ecommerce.platform.tracing.otel import OtelBackend
 

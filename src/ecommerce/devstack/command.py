@@ -69,6 +69,7 @@ from ecommerce.devstack.xray_server import (
     start_xray_daemon,
     tracing_environment,
 )
+from ecommerce.ops.traces import TRACE_SEGMENTS_ENV
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.settings_models import SettingsError, read
 
@@ -273,6 +274,8 @@ class DevStack:
         extra_env = {"TOKEN_ISSUER": self._issuer or self._edge.url}
         if self._xray is not None:
             extra_env.update(tracing_environment(self._xray, self._base_env))
+            # The console's order timeline reads the traces the stand-in kept.
+            extra_env[TRACE_SEGMENTS_ENV] = str(self._state.segments_file)
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
         os.environ.update(
