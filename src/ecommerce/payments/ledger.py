@@ -19,7 +19,6 @@ from botocore.exceptions import ClientError
 
 from ecommerce.resources import physical
 
-
 WEBHOOK_MARK_RETENTION_SECONDS = 30 * 24 * 3600
 """How long a processed webhook's mark is kept (the table's TTL deletes it after)."""
 
