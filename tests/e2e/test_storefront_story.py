@@ -12,7 +12,7 @@ from devstack_runner import RunningStack
 from shoppers import SETTLE_WITHIN, Customer, new_customer, stock_of, wait_for_stock
 from test_catalog_admin_e2e import jpeg, login
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

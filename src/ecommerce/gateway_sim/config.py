@@ -70,9 +70,14 @@ class SimConfig:
             error_rate = float(get("PAYMENT_GATEWAY_ERROR_RATE", "0"))
         except ValueError:
             raise ValueError("PAYMENT_GATEWAY_ERROR_RATE must be a number in [0, 1]") from None
+        port = get("PORT", "8090")
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(
+                f"PORT={port!r} is not valid; set PORT to a port number from 1 to 65535"
+            )
         return cls(
             host=get("HOST", "127.0.0.1"),
-            port=int(get("PORT", "8090")),
+            port=int(port),
             latency=Latency.parse(get("PAYMENT_GATEWAY_LATENCY_MS", "0")),
             error_rate=error_rate,
             webhooks=WebhookDelivery(
