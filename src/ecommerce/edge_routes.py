@@ -13,6 +13,7 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
     ("/categories", "catalog"),
     ("/cart", "cart"),
     ("/orders", "orders"),
+    ("/webhooks", "webhooks"),
     # The storefront's page (exactly "/": no prefix of every path), the console and their files.
     ("/", "web"),
     ("/ops", "web"),
@@ -20,7 +21,7 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
     # Each service's API document and docs page, by name.
     *(
         (path, service)
-        for service in ("users", "catalog", "cart", "orders")
+        for service in ("users", "catalog", "cart", "orders", "webhooks")
         for path in (f"/openapi/{service}.json", f"/docs/{service}")
     ),
 )

@@ -99,3 +99,10 @@ def resolve_target(
         f"(no running stack found: {state.stack_file} "
         f"{'names no AWS endpoint' if stack else 'does not exist'})"
     )
+
+
+def stack_endpoint(name: str, cwd: Path | None = None) -> str | None:
+    """An endpoint of the running dev stack (`gateway`, `database`...), from its stack.json."""
+    endpoints = read_json(StateDir.from_env(cwd).stack_file).get("endpoints")
+    value = endpoints.get(name) if isinstance(endpoints, dict) else None
+    return value if isinstance(value, str) and value else None
