@@ -5,10 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup run test test-unit test-integration test-e2e test-chaos lint format typecheck check \
+.PHONY: help setup run test test-unit test-integration test-e2e test-chaos soak lint format typecheck check \
         lock hooks check-py313 bench reset clean localstack localstack-stop test-localstack \
-        check-infra test-terraform bench-env bench-quick bench-consumer browser test-browser \
-        screenshots
+        check-infra test-terraform bench-env bench-quick bench-consumer browser \
+        test-browser screenshots
 .DEFAULT_GOAL := help
 
 help: ## this list of targets
@@ -48,6 +48,10 @@ test-e2e: $(STAMP) ## the end-to-end tier (the whole stack over HTTP)
 
 test-chaos: $(STAMP) ## the chaos tier (worker processes killed, faults injected)
 	$(BIN)/python -m pytest -q tests/chaos
+
+# Not in `make test` (CI runs the short version, tests/e2e/test_zzzz_soak_short.py).
+soak: $(STAMP) ## the chaos soak: 2,000 orders under faults, then `ecommerce audit` (~10 min)
+	$(BIN)/python tests/e2e/soak.py --orders 2000 --customers 20 --report soak-report.json
 
 browser: ## Debian's chromium and chromedriver for the browser tests (apt-get, first run only)
 	@bash scripts/browser.sh

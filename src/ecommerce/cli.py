@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import cast
 
 COMMANDS: dict[str, str] = {
+    "audit": "ecommerce.ops.audit_command",
     "dev": "ecommerce.devstack.command",
     "dlq": "ecommerce.ops.dlq_command",
     "migrate": "ecommerce.ops.migrate_command",

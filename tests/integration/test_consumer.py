@@ -180,3 +180,54 @@ async def test_stop_finishes_in_flight_and_hands_back_the_rest(sqs: Any) -> None
     assert int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 0
     assert int(attributes["ApproximateNumberOfMessages"]) == 6 - len(finished)
     assert finished
+
+
+async def test_a_dependency_down_longer_than_the_receives_does_not_dead_letter(sqs: Any) -> None:
+    """Five transient failures on a queue that allows two receives: requeued, then handled."""
+    queue = await make_queue(sqs, max_receives=2)
+    await send(sqs, queue, event_body())
+    attempts: list[tuple[int, str | None]] = []
+    done = asyncio.Event()
+
+    async def handler(message: Message) -> None:
+        attempts.append((message.receive_count, message.attributes.get("transient_retries")))
+        if len(attempts) <= 5:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        done.set()
+
+    consumer = Consumer(sqs, queue, handler, OPTIONS)
+    await run_until(consumer, done, limit=60)
+    # Each requeued copy starts again at receive 1 (one short of the queue's two receives).
+    assert attempts == [(1, None), (1, "1"), (1, "2"), (1, "3"), (1, "4"), (1, "5")]
+    assert await depth(sqs, queue.dlq_url) == 0
+    assert await depth(sqs, queue.url) == 0
+
+
+async def test_transient_failures_past_the_budget_reach_the_dlq_with_the_count(
+    sqs: Any,
+) -> None:
+    queue = await make_queue(sqs, max_receives=2)
+    await send(sqs, queue, event_body())
+    options = ConsumerOptions(
+        concurrency=5, handler_timeout=10, grace_seconds=5, wait_seconds=1, transient_requeues=1
+    )
+
+    async def handler(message: Message) -> None:
+        raise TimeoutError
+
+    consumer = Consumer(sqs, queue, handler, options)
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(120):
+            if await depth(sqs, queue.dlq_url):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        consumer.stop()
+        await asyncio.wait_for(task, 30)
+    dead = await sqs.receive_message(
+        QueueUrl=queue.dlq_url, MessageAttributeNames=["All"], WaitTimeSeconds=2
+    )
+    [message] = dead["Messages"]
+    reason = message["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert reason == "failed 2 times (after 1 transient requeue(s)): TimeoutError", reason

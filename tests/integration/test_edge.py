@@ -208,13 +208,45 @@ async def test_a_service_that_is_not_running_is_a_503_problem(
 
 
 async def test_a_backend_refusing_connections_is_a_503_problem_to_retry(
-    edge: EdgeServer, routes: Routes, http: aiohttp.ClientSession
+    routes: Routes, http: aiohttp.ClientSession
 ) -> None:
     routes.table["orders"] = Upstream(f"http://127.0.0.1:{free_port()}", True)
-    async with http.get(f"{edge.url}/orders") as response:
-        assert response.status == 503
-        assert response.headers["Retry-After"] == "1"
-        await problem_of(response)
+    edge = await start_edge(routes.resolve, "127.0.0.1", free_port(), restart_wait=0.5)
+    try:
+        async with http.get(f"{edge.url}/orders") as response:
+            assert response.status == 503
+            assert response.headers["Retry-After"] == "1"
+            await problem_of(response)
+    finally:
+        await edge.stop()
+
+
+async def test_a_request_waits_for_a_backend_that_is_restarting(
+    edge: EdgeServer, routes: Routes, http: aiohttp.ClientSession
+) -> None:
+    """A rolling restart: the port refuses connections for a moment, then answers."""
+    port = free_port()
+    routes.table["orders"] = Upstream(f"http://127.0.0.1:{port}", True)
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+
+    async def start_late() -> None:
+        await asyncio.sleep(1.0)
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    late = asyncio.create_task(start_late())
+    try:
+        headers = {"Idempotency-Key": "k-1"}
+        async with http.post(f"{edge.url}/orders", json={"a": 1}, headers=headers) as response:
+            assert response.status == 201, await response.text()
+            seen = await response.json()
+        assert seen["method"] == "POST"
+        assert seen["size"] == len(b'{"a": 1}')
+    finally:
+        await late
+        await runner.cleanup()
 
 
 async def test_a_backend_that_breaks_the_protocol_is_a_502_problem(
@@ -266,3 +298,20 @@ async def test_port_zero_picks_a_free_port(routes: Routes) -> None:
             assert response.status == 200
     finally:
         await server.stop()
+
+
+async def test_a_long_query_string_is_a_problem_at_the_edge(
+    edge: EdgeServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{edge.url}/orders?q={'a' * 10_000}") as response:
+        assert response.status == 414
+        await problem_of(response)
+
+
+async def test_a_huge_header_is_a_problem_at_the_edge(
+    edge: EdgeServer, http: aiohttp.ClientSession
+) -> None:
+    headers = {"Idempotency-Key": "k" * 100_000}
+    async with http.post(f"{edge.url}/orders", json={}, headers=headers) as response:
+        assert response.status == 431
+        assert "Idempotency-Key" in str((await problem_of(response))["detail"])

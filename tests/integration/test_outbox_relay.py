@@ -145,3 +145,44 @@ async def test_notify_wakes_the_relay_and_prune_removes_old_rows(
     await asyncio.wait_for(task, 5)
     assert relay.published == 2, "woken by NOTIFY well before the 60 s poll"
     assert await relay.prune() >= 2
+
+
+class CuttingPublisher(EventPublisher):
+    """Publishes, but first cuts every other connection to the database the first `cuts`
+    times: a restart in the middle of the relay's transaction."""
+
+    def __init__(self, sns: Any, topic_arn: str, database_url: str, cuts: int) -> None:
+        super().__init__(sns, topic_arn)
+        self._database_url, self.cuts = database_url, cuts
+
+    async def publish_batch(self, messages: list[Outgoing]) -> set[str]:
+        if self.cuts > 0:
+            self.cuts -= 1
+            connection = await asyncpg.connect(self._database_url)
+            try:
+                await connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await connection.close()
+        return await super().publish_batch(messages)
+
+
+async def test_the_relay_outlives_its_connections_being_cut(
+    pool: asyncpg.Pool, topic_and_queue: tuple[Any, str, str], database_url: str
+) -> None:
+    """What a database restart does to its clients, in the middle of the relay's transaction."""
+    clients, topic_arn, _ = topic_and_queue
+    publisher = CuttingPublisher(await clients.client("sns"), topic_arn, database_url, cuts=2)
+    relay = OutboxRelay(pool, publisher, RelayOptions(poll_seconds=0.2, failure_pause_seconds=0.2))
+    await add_rows(pool, 3)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(relay.run(stopping))
+    for _ in range(100):
+        if relay.published >= 3 or task.done():
+            break
+        await asyncio.sleep(0.1)
+    stopping.set()
+    await asyncio.wait_for(task, 10)
+    assert (publisher.cuts, relay.published) == (0, 3)

@@ -103,7 +103,9 @@ def test_the_sqs_mark_of_a_redrive_policy_move_wins_over_a_stale_reason() -> Non
     assert "poison: old" in message.reason
 
 
-@pytest.mark.parametrize("body", ["not json", "[1, 2]", "", '{"type": 3}'])
+@pytest.mark.parametrize(
+    "body", ["not json", "[1, 2]", "", '{"type": 3}', "[" * 50_000, '{"a":' * 30_000, "\ufffd"]
+)
 def test_a_body_that_is_not_an_envelope_has_no_event(body: str) -> None:
     message = describe(raw_message(body, attributes={"failure_reason": "poison: not JSON"}))
     assert message.event_type is None
@@ -294,3 +296,26 @@ def test_the_redrive_result_says_what_is_where() -> None:
     assert done.startswith("redrove 3 message(s) from d to s (receive, send, delete)")
     assert "1 could not be sent and are still in d" in done
     assert "2 were sent but could not be deleted" in done
+
+
+@pytest.mark.parametrize("count", ["abc", "9" * 5000, "-1", "1.5", ""])
+def test_odd_receive_counts_and_attributes_do_not_stop_a_look(count: str) -> None:
+    raw = raw_message("x", attributes={"failure_reason": "poison: x", "receive_count": count})
+    raw["Attributes"]["ApproximateReceiveCount"] = count
+    raw["MessageAttributes"]["blob"] = {"DataType": "Binary", "BinaryValue": b"\x00\xff"}
+    del raw["Attributes"]["SentTimestamp"]
+    message = describe(raw)
+    assert message.reason == "poison: x"
+    assert "blob" in message.attributes
+    assert "receives" in render_messages("payments-dlq", 1, [message], body=True)
+
+
+def test_a_body_of_control_characters_is_shown_escaped_on_one_line() -> None:
+    hostile = "\x1b[2J\x1b]0;owned\x07line one\nline two\r" + "z" * 10_000
+    message = describe(raw_message(hostile, attributes={"failure_reason": "poison:\n\x1b[31m"}))
+    text = render_messages("payments-dlq", 1, [message], body=True)
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+    assert "\\x1b[2J" in text and "\\n" in text
+    lines = text.splitlines()
+    assert len(lines) == 6, lines
+    assert lines[-1].startswith("   body ") and "10032 characters in all" in lines[-1]

@@ -137,6 +137,7 @@ async def delete_item(request: web.Request) -> web.Response:
     errors={
         409: "Not enough stock or a product is gone (`products` names them), or this cart "
         "version was checked out with another payment token",
+        422: "The body does not validate (`errors` names the fields), or the cart is empty",
         503: "The catalog, the orders API or the cart store did not answer; nothing changed",
     },
     tags=TAGS,

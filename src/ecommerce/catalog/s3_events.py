@@ -8,10 +8,11 @@ keys arrive URL-encoded (`+` for a space), as S3 documents.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
+
+from ecommerce.platform.json_text import NotJson, parse_json
 
 OBJECT_CREATED = "ObjectCreated:"
 TEST_EVENT = "s3:TestEvent"
@@ -47,8 +48,8 @@ def parse_notification(body: str) -> list[ObjectCreated]:
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        document = json.loads(text)
-    except ValueError as error:
+        document = parse_json(text)
+    except NotJson as error:
         raise InvalidNotification(f"not JSON: {error}") from error
     if not isinstance(document, dict):
         raise InvalidNotification("not a JSON object")

@@ -6,9 +6,13 @@ its throttling (429) and, on the authenticated routes, its JWT authorizer (401),
 answers API Gateway writes (`devstack.gateway`). Then the longest matching prefix of
 `ecommerce.edge_routes` picks the service, as the ALB's listener rules do, and the request goes
 to that service's handler, bodies streamed both ways and headers passed on (Authorization,
-Idempotency-Key, ...). When it cannot deliver, it answers with an RFC 9457 problem document:
-404 for a path no service serves, 503 for a service that is not running, 502 for a bad answer,
-504 for a slow one.
+Idempotency-Key, ...). A service that refuses connections is restarting (a rolling restart):
+the request is sent again every 0.2 s for up to `RESTART_WAIT_SECONDS` (bodies up to 64 KiB
+are held for that), and a kept-alive connection closed by a service shutting down is tried once
+more for an idempotent request (GET, PUT, DELETE, or one with an Idempotency-Key). When it
+cannot deliver, it answers with an RFC 9457 problem document: 404 for a path no service
+serves, 503 for a service that is not running, 502 for a bad answer, 504 for a slow one. URL,
+header and body limits are answered with problem documents too (`platform.http.limits`).
 """
 
 from __future__ import annotations
@@ -30,10 +34,17 @@ from ecommerce.devstack.gateway import Gateway
 from ecommerce.devstack.supervisor import Upstream
 from ecommerce.edge_routes import EDGE_ROUTES, service_for
 from ecommerce.gateway_routes import route_for
+from ecommerce.platform.http.limits import MAX_BODY_BYTES, PARSER_LIMITS, request_limits
 
 Resolve = Callable[[str], Upstream | None]
 
 PROBLEM_JSON = "application/problem+json"
+RESTART_WAIT_SECONDS = 15.0
+"""How long a request waits for a service that refuses connections (restarting) before 503."""
+RETRY_PAUSE_SECONDS = 0.2
+REPLAYABLE_BODY_BYTES = 64 * 1024
+"""Bodies up to this size are held, so that the request can be sent again; larger ones stream."""
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 UPSTREAM_HEADER = "X-Edge-Upstream"
 CHUNK = 64 * 1024
 
@@ -55,6 +66,7 @@ HOP_BY_HOP = frozenset(
 _SESSION = web.AppKey("session", aiohttp.ClientSession)
 _RESOLVE: web.AppKey[Resolve] = web.AppKey("resolve")
 _GATEWAY = web.AppKey("gateway", Gateway)
+_RESTART_WAIT = web.AppKey("restart_wait", float)
 
 
 def problem(
@@ -104,9 +116,12 @@ def forward_response_headers(
     return forwarded
 
 
-def create_edge_app(resolve: Resolve, gateway: Gateway | None = None) -> web.Application:
-    app = web.Application()
+def create_edge_app(
+    resolve: Resolve, gateway: Gateway | None = None, restart_wait: float = RESTART_WAIT_SECONDS
+) -> web.Application:
+    app = web.Application(middlewares=[request_limits], client_max_size=MAX_BODY_BYTES)
     app[_RESOLVE] = resolve
+    app[_RESTART_WAIT] = restart_wait
     if gateway is not None:
         app[_GATEWAY] = gateway
     app.cleanup_ctx.append(_client_session)
@@ -126,15 +141,20 @@ class EdgeServer:
 
 
 async def start_edge(
-    resolve: Resolve, host: str, port: int, gateway: Gateway | None = None
+    resolve: Resolve,
+    host: str,
+    port: int,
+    gateway: Gateway | None = None,
+    restart_wait: float = RESTART_WAIT_SECONDS,
 ) -> EdgeServer:
     """Serve the edge on host:port; raises OSError if the port is taken. A gateway without an
     issuer gets the edge's own URL as its issuer."""
     runner = web.AppRunner(
-        create_edge_app(resolve, gateway),
+        create_edge_app(resolve, gateway, restart_wait),
         access_log=None,
         handle_signals=False,
         shutdown_timeout=2.0,
+        **PARSER_LIMITS,
     )
     await runner.setup()
     try:
@@ -216,18 +236,61 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
             instance=path,
             retry_after=1,
         )
+    # A body small enough to hold is read first, so that the request can be sent again.
+    replayable = not request.body_exists or (
+        request.content_length is not None and request.content_length <= REPLAYABLE_BODY_BYTES
+    )
+    body = await request.read() if replayable and request.body_exists else None
+    deadline = asyncio.get_running_loop().time() + request.app[_RESTART_WAIT]
+    disconnects = 0
+    while True:
+        try:
+            return await _forward(request, upstream.url, service, body, replayable)
+        except aiohttp.ClientConnectorError:
+            # Nothing reached the service: it is starting or restarting (a rolling restart).
+            if replayable and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(RETRY_PAUSE_SECONDS)
+                continue
+            return problem(
+                503,
+                f"The {service} service is not accepting connections (starting or restarting).",
+                instance=path,
+                retry_after=1,
+            )
+        except aiohttp.ServerDisconnectedError as error:
+            # A kept-alive connection the service closed as it shut down: safe to send again
+            # only if sending twice does no harm.
+            if replayable and _idempotent(request) and disconnects < 1:
+                disconnects += 1
+                continue
+            return problem(502, f"The {service} service failed to answer: {error}.", instance=path)
+        except TimeoutError:
+            return problem(504, f"The {service} service did not answer in time.", instance=path)
+        except aiohttp.ClientError as error:
+            return problem(502, f"The {service} service failed to answer: {error}.", instance=path)
+
+
+class _Answered(Exception):
+    """The answer had started when the connection failed: nothing more can be sent."""
+
+
+async def _forward(
+    request: web.Request, base_url: str, service: str, body: bytes | None, replayable: bool
+) -> web.StreamResponse:
+    session = request.app[_SESSION]
     headers = forward_request_headers(
         request.headers, peer=request.remote, host=request.host, scheme=request.scheme
     )
-    body = request.content.iter_chunked(CHUNK) if request.body_exists else None
-    session = request.app[_SESSION]
+    data: bytes | AsyncIterator[bytes] | None = body
+    if not replayable:
+        data = request.content.iter_chunked(CHUNK)
     response: web.StreamResponse | None = None
     try:
         async with session.request(
             request.method,
-            URL(upstream.url + request.raw_path, encoded=True),  # the path as the client sent it
+            URL(base_url + request.raw_path, encoded=True),  # the path as the client sent it
             headers=headers,
-            data=body,
+            data=data,
             allow_redirects=False,
         ) as answer:
             response = web.StreamResponse(status=answer.status, reason=answer.reason)
@@ -238,23 +301,14 @@ async def _proxy(request: web.Request) -> web.StreamResponse:
                 await response.write(chunk)
             await response.write_eof()
             return response
-    except aiohttp.ClientConnectorError:
-        if response is None:
-            return problem(
-                503,
-                f"The {service} service is not accepting connections (starting or restarting).",
-                instance=path,
-                retry_after=1,
-            )
+    except (aiohttp.ClientError, TimeoutError) as error:
+        if response is not None:
+            raise _Answered from error
         raise
-    except TimeoutError:
-        if response is None:
-            return problem(504, f"The {service} service did not answer in time.", instance=path)
-        raise
-    except aiohttp.ClientError as error:
-        if response is None:
-            return problem(502, f"The {service} service failed to answer: {error}.", instance=path)
-        raise
+
+
+def _idempotent(request: web.Request) -> bool:
+    return request.method in IDEMPOTENT_METHODS or "Idempotency-Key" in request.headers
 
 
 async def _gateway_refusal(request: web.Request, gateway: Gateway) -> web.Response | None:

@@ -21,6 +21,7 @@ from ecommerce.devstack.gateway import Gateway
 from ecommerce.devstack.ports import LOOPBACK
 from ecommerce.devstack.supervisor import Upstream
 from ecommerce.platform.http.auth import AUDIENCE
+from ecommerce.platform.http.limits import PARSER_LIMITS
 
 UPSTREAMS_ENV = "ECOMMERCE_EDGE_UPSTREAMS"
 ISSUER_ENV = "ECOMMERCE_EDGE_ISSUER"
@@ -45,6 +46,7 @@ def main() -> None:
         print=None,
         shutdown_timeout=2.0,
         reuse_address=True,
+        **PARSER_LIMITS,
     )
 
 

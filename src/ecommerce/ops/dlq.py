@@ -30,6 +30,7 @@ from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecommerce.platform.aws import client_config
+from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.resources import RESOURCES, Queue, physical
 
 Progress = Callable[[str], None]
@@ -263,8 +264,8 @@ def describe(raw: dict[str, Any], *, peeked: bool = True) -> DeadLetter:
 def _envelope_fields(body: str) -> dict[str, Any]:
     """The envelope's fields if the body looks like one; lenient, as poison is often invalid."""
     try:
-        document = json.loads(body)
-    except ValueError:
+        document = parse_json(body)
+    except NotJson:
         return {}
     return document if isinstance(document, dict) else {}
 

@@ -48,6 +48,8 @@ HELP = "dead-letter queues: list their depths, show their messages, redrive them
 DEFAULT_REGION = "us-east-1"
 DRY_RUN_SHOWN = 10
 """How many of the messages a dry run lists."""
+MAX_BODY_SHOWN = 4000
+"""Characters of a body `show --body` prints; `--json` prints it whole."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -229,19 +231,20 @@ def render_messages(
     for number, message in enumerate(messages, start=1):
         sent = message.sent_at.strftime("%Y-%m-%d %H:%M:%SZ") if message.sent_at else "?"
         lines.append(
-            f"{number}. message {message.message_id}  sent {sent}  receives {message.receives}"
+            f"{number}. message {printable(message.message_id)}  sent {sent}  "
+            f"receives {message.receives}"
         )
-        lines.append(f"   reason   {message.reason}")
+        lines.append(f"   reason   {printable(message.reason)}")
         if message.event_type or message.event_id:
             version = f" v{message.event_version}" if message.event_version else ""
             event = f"{message.event_type or '?'}{version}  id {message.event_id or '?'}"
             if message.correlation_id:
                 event += f"  order {message.correlation_id}"
-            lines.append(f"   event    {event}")
+            lines.append(f"   event    {printable(event)}")
         else:
             lines.append("   event    (body is not an event envelope)")
         if body:
-            lines.append(f"   body     {message.body}")
+            lines.append(f"   body     {printable(message.body, MAX_BODY_SHOWN)}")
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -255,6 +258,21 @@ def render_dry_run(
     if not messages:
         return text
     return text + "\n\n" + render_messages(dlq, depth, messages)
+
+
+def printable(text: str, limit: int = 1000) -> str:
+    """`text` safe for a terminal: one line, control characters escaped, cut at `limit`.
+
+    A DLQ holds whatever was sent: escape sequences, newlines or a quarter megabyte of text
+    must not garble the table or the terminal."""
+    shown = text[:limit]
+    escaped = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in shown
+    )
+    if len(text) > limit:
+        escaped += f"... ({len(text)} characters in all; --json shows everything)"
+    return escaped
 
 
 def render_result(dlq: str, source: str, result: RedriveResult) -> str:

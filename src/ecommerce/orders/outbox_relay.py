@@ -24,6 +24,7 @@ import asyncpg
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import BATCH, EventPublisher, Outgoing
 from ecommerce.platform.tracing import RelaySegments
+from ecommerce.platform.transient import is_transient
 
 log = get_logger("outbox_relay")
 
@@ -45,25 +46,43 @@ class OutboxRelay:
         self._publisher = publisher
         self._options = options or RelayOptions()
         self._wakeup = asyncio.Event()
+        self._last_prune = 0.0
         self.published = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
+        """Relay until `stopping`; the database going away (a restart, a failover, connections
+        cut) is waited out, the listener opened again, not a reason to exit."""
+        while not stopping.is_set():
+            try:
+                await self._relay_while_connected(stopping)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                log.warning("relay_database_unavailable", error=repr(error))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        stopping.wait(), timeout=self._options.failure_pause_seconds
+                    )
+
+    async def _relay_while_connected(self, stopping: asyncio.Event) -> None:
         listener: Any = await self._pool.acquire()
-        await listener.add_listener("outbox", self._notified)
-        last_prune = 0.0
         try:
+            await listener.add_listener("outbox", self._notified)
             while not stopping.is_set():
                 moved = await self.relay_once()
                 if moved == BATCH:
                     continue  # more may be waiting
-                if time.monotonic() - last_prune > self._options.prune_every_seconds:
+                if time.monotonic() - self._last_prune > self._options.prune_every_seconds:
                     await self.prune()
-                    last_prune = time.monotonic()
+                    self._last_prune = time.monotonic()
                 await self._sleep(stopping)
+                if listener.is_closed():
+                    raise ConnectionResetError("the LISTEN connection was closed")
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener("outbox", self._notified)
-            await self._pool.release(listener)
+            with contextlib.suppress(Exception):
+                await self._pool.release(listener)
 
     def _notified(self, *_: object) -> None:
         self._wakeup.set()

@@ -50,6 +50,8 @@ class GatewayError(Exception):
 class GatewayUnavailable(GatewayError):
     """Transient: retry later with the same idempotency key."""
 
+    transient = True
+
 
 class GatewayRejected(GatewayError):
     """The gateway refused the request (a 4xx that is not a decline); not retryable."""

@@ -164,6 +164,10 @@ class PaymentsWorkerSettings(WorkerSettings):
     )
 
 
+class WebSettings(HttpSettings, CatalogUrlSettings):
+    orders_url: str = Field("http://orders", pattern=r"^https?://", description="an http URL")
+
+
 class WebhooksSettings(HttpSettings):
     payment_webhook_secrets_secret: str = Field(
         "payment-webhook-secrets", description="the secret holding the webhook signing secrets"
@@ -175,12 +179,6 @@ class WebhooksSettings(HttpSettings):
 
 class ImagesWorkerSettings(WorkerSettings):
     pass
-
-
-class WebSettings(HttpSettings, CatalogUrlSettings):
-    """The storefront and console: the console's API calls the orders and catalog services."""
-
-    orders_url: str = Field("http://orders", pattern=r"^https?://", description="an http URL")
 
 
 MODELS: dict[str, type[DeployableSettings]] = {

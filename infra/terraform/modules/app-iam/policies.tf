@@ -235,6 +235,16 @@ data "aws_iam_policy_document" "xray_daemon" {
   }
 }
 
+data "aws_iam_policy_document" "adot_collector" {
+  #checkov:skip=CKV_AWS_356:X-Ray's PutTraceSegments, PutTelemetryRecords and sampling actions support no resource-level permissions; "*" is the only valid resource.
+  #checkov:skip=CKV_AWS_111:X-Ray's write actions support no resource-level permissions or condition keys to narrow them.
+  statement {
+    sid       = "ExportTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]
+    resources = ["*"]
+  }
+}
+
 data "aws_iam_policy_document" "fluent_bit" {
   statement {
     sid       = "ShipApplicationLogs"
@@ -259,6 +269,7 @@ locals {
     "outbox-relay"     = data.aws_iam_policy_document.outbox_relay.json
     "keda-operator"    = data.aws_iam_policy_document.keda_operator.json
     "xray-daemon"      = data.aws_iam_policy_document.xray_daemon.json
+    "adot-collector"   = data.aws_iam_policy_document.adot_collector.json
     "fluent-bit"       = data.aws_iam_policy_document.fluent_bit.json
   }
 }

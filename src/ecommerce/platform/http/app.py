@@ -16,6 +16,7 @@ from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http import openapi
 from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load_verifier
+from ecommerce.platform.http.limits import MAX_BODY_BYTES, PARSER_LIMITS, request_limits
 from ecommerce.platform.http.middlewares import HTTP_METRICS, problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
 from ecommerce.platform.metrics import HttpMetrics, flush_every, keep_beating
@@ -32,10 +33,10 @@ log = get_logger("http")
 
 
 def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Application:
-    middlewares = [request_log, problems]
+    middlewares = [request_log, request_limits, problems]
     if is_configured():
         middlewares.insert(0, http_middleware)
-    app = web.Application(middlewares=middlewares, client_max_size=1024 * 1024)
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[READINESS] = {}
     app[HTTP_METRICS] = HttpMetrics(settings.service)
@@ -124,4 +125,5 @@ def serve(service: str, build: Callable[[Settings], web.Application]) -> None:
             access_log=None,
             shutdown_timeout=10,
             handle_signals=True,
+            **PARSER_LIMITS,
         )

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ecommerce.platform.http.problems import ProblemError, problem_response, validation_problem
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.metrics import HttpMetrics
+from ecommerce.platform.transient import is_transient
 
 log = get_logger("http")
 
@@ -79,6 +80,15 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             if name.lower() not in ("content-type", "content-length")
         }
         return problem_response(error.status, error.reason, instance=request.path, headers=kept)
-    except Exception:
+    except Exception as error:
+        if is_transient(error):  # a dependency down for a moment: worth asking again
+            log.warning("dependency_unavailable", path=request.path, error=repr(error))
+            return problem_response(
+                503,
+                "Service Unavailable",
+                "A service this request needs did not answer; retry shortly.",
+                instance=request.path,
+                headers={"Retry-After": "1"},
+            )
         log.exception("unhandled_error", path=request.path)
         return problem_response(500, "Internal Server Error", instance=request.path)

@@ -308,7 +308,9 @@ def _operation_object(
         result["x-required-role"] = "admin"
     problems.update(described.errors)
     for status in sorted(problems):
-        model = ValidationProblem if status == 422 and described.request else Problem
+        # A 422 the operation names itself (an empty cart, a reused key) has no `errors`.
+        validation = status == 422 and described.request and 422 not in described.errors
+        model = ValidationProblem if validation else Problem
         responses[str(status)] = {
             "description": problems[status],
             "content": {PROBLEM_TYPE: {"schema": ref(model, "serialization")}},

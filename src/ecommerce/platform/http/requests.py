@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from ecommerce.platform.http.problems import ProblemError, validation_problem
+from ecommerce.platform.json_text import NotJson, parse_json
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -22,8 +22,8 @@ async def read_json(request: web.Request, model: type[Model]) -> Model:
     if len(raw) > MAX_BODY_BYTES:
         raise ProblemError(413, "Request body too large")
     try:
-        data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        data = parse_json(raw or b"null")
+    except NotJson as error:
         raise ProblemError(400, "Malformed JSON", str(error)) from error
     try:
         return model.model_validate(data)

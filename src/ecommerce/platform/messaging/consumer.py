@@ -9,6 +9,10 @@
 - A failed message is not deleted: its visibility is set to a jittered exponential backoff, so
   the delay lives in SQS, not in memory. On its last allowed receive it is moved to the DLQ
   with the reason; the queue's redrive policy is the safety net should the worker die.
+- A transient failure (a dependency down: see `transient`) on the last receives before the
+  DLQ sends the message again as a new one (a `transient_retries` attribute counts how often),
+  up to `transient_requeues` times, so that an outage longer than the backoff does not
+  dead-letter good messages.
 - Poison messages (unparseable, unknown, invalid) go straight to the DLQ with the reason.
 - A heartbeat keeps extending the visibility of every held message until it is done.
 - `stop()` stops polling, lets in-flight handlers finish within the grace period, hands back
@@ -34,12 +38,16 @@ from ecommerce.platform.messaging.backoff import retry_delay
 from ecommerce.platform.messaging.deleter import BatchDeleter
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.metrics import QueueMetrics, flush_every
+from ecommerce.platform.transient import is_transient
 
 log = get_logger("messaging.consumer")
 
 Handler = Callable[[Message], Awaitable[None]]
 RECEIVE_BATCH = 10
 """SQS's most messages a receive."""
+TRANSIENT_RETRIES = "transient_retries"
+"""The message attribute counting how often a message was sent again after transient failures."""
+MAX_REQUEUE_DELAY = 60
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ class ConsumerOptions:
     heartbeat_fraction: float = 1 / 3
     receive_linger: float = 0.1
     """Pause after a receive of 1 to 9 messages, so that the next carries more."""
+    transient_requeues: int = 6
+    """How often a message failing only transiently is sent again rather than dead-lettered."""
 
 
 @dataclass
@@ -198,8 +208,21 @@ class Consumer:
 
     async def _failed(self, message: Message, error: Exception) -> None:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        # Requeue one receive before the last, so that a send that fails too (the endpoint
+        # itself down) still leaves a receive before the redrive policy moves the message.
+        requeued = _count(message.attributes.get(TRANSIENT_RETRIES))
+        if (
+            is_transient(error)
+            and message.receive_count >= self._queue.max_receive_count - 1
+            and requeued < self._options.transient_requeues
+            and await self._requeue(message, requeued + 1, reason)
+        ):
+            return
         if message.receive_count >= self._queue.max_receive_count:
-            await self._dead_letter(message, f"failed {message.receive_count} times: {reason}")
+            also = f" (after {requeued} transient requeue(s))" if requeued else ""
+            await self._dead_letter(
+                message, f"failed {message.receive_count} times{also}: {reason}"
+            )
             return
         delay = retry_delay(message.receive_count)
         self._metrics.failed()
@@ -212,6 +235,41 @@ class Consumer:
         )
         await self._change_visibility(message.receipt_handle, delay)
         self._metrics.retried()
+
+    async def _requeue(self, message: Message, retries: int, reason: str) -> bool:
+        """Send the message again as a new one (receive count 1), then delete this one."""
+        attributes: dict[str, Any] = {
+            TRANSIENT_RETRIES: {"DataType": "Number", "StringValue": str(retries)}
+        }
+        for name, value in message.attributes.items():
+            if value and name not in attributes:
+                attributes[name] = {"DataType": "String", "StringValue": value}
+        request: dict[str, Any] = {
+            "QueueUrl": self._queue.url,
+            "MessageBody": message.body,
+            "MessageAttributes": dict(list(attributes.items())[:10]),
+            "DelaySeconds": min(MAX_REQUEUE_DELAY, retry_delay(message.receive_count)),
+        }
+        if message.trace_header:
+            request["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"DataType": "String", "StringValue": message.trace_header}
+            }
+        try:
+            self.api_calls += 1
+            await self._sqs.send_message(**request)
+        except Exception as send_error:
+            log.warning("requeue_failed", error=repr(send_error))
+            return False
+        self._deleter.delete(message.receipt_handle)
+        self._metrics.retried()
+        log.warning(
+            "message_requeued",
+            reason=reason,
+            receive_count=message.receive_count,
+            transient_retries=retries,
+            retry_in_seconds=request["DelaySeconds"],
+        )
+        return True
 
     async def _dead_letter(self, message: Message, reason: str) -> None:
         """Move a message to the DLQ with the reason, then delete it from the source queue."""
@@ -311,3 +369,10 @@ class Consumer:
                 log.warning("release_failed", error=repr(error))
         if receipt_handles:
             log.info("released_unstarted", count=len(receipt_handles))
+
+
+def _count(value: str | None) -> int:
+    try:
+        return max(0, int(value)) if value else 0
+    except ValueError:
+        return 0

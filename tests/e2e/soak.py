@@ -1,0 +1,311 @@
+"""The chaos soak: orders from concurrent customers while a fault schedule runs, then the audit.
+
+    python tests/e2e/soak.py --orders 2000          (`make soak`: boots a stack of its own)
+
+Customers place orders (about 10% declined cards, 10% cancelled right after, 10% sent twice
+with the same Idempotency-Key, and products with little stock so that some run out) while the
+faults repeat until the last order is placed: SIGKILL of a worker, the outbox relay or a
+frontend (the supervisor starts it again), PostgreSQL paused then every connection cut (as a
+restart does to its clients), the AWS emulator paused for 10 s, and a gateway answering 5xx
+on 10% of calls with 0-300 ms of latency (set when the stack boots). Then it waits for every
+order to settle, runs `ecommerce audit` (with the stock baseline taken before the first order)
+and reports: orders lost, double charges, oversold units, client-visible errors by kind and the
+time until the audit is clean after the last fault. The short version runs in CI
+(`test_zzzz_soak_short`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from devstack_runner import RunningStack, boot_stack, stop_stack  # noqa: E402
+from shoppers import Customer, new_customer  # noqa: E402
+
+from ecommerce import cli  # noqa: E402
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD  # noqa: E402
+
+KILLED = (
+    "inventory-worker",
+    "orders-worker",
+    "payments-worker",
+    "outbox-relay",
+    "users",
+    "catalog",
+    "orders",
+)
+GATEWAY_FAULTS = {"PAYMENT_GATEWAY_ERROR_RATE": "0.1", "PAYMENT_GATEWAY_LATENCY_MS": "0-300"}
+TERMINAL = ("CONFIRMED", "CANCELLED")
+
+
+@dataclass
+class Plan:
+    orders: int
+    customers: int
+    products: int = 6
+    stock: int = 0
+    """Stock per product; 0 means about 70% of what the orders ask for, so some run out."""
+    kill_every: float = 3.0
+    pause: float = 0.3
+    """Each customer's pause between two orders, so that the faults fall among them."""
+    settle_within: float = 600.0
+    seed: int = 1
+
+
+@dataclass
+class Tally:
+    placed: dict[str, Customer] = field(default_factory=dict)
+    client_errors: Counter[str] = field(default_factory=Counter)
+    replays_differing: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    last_fault_at: float = 0.0
+
+
+async def admin_token(session: aiohttp.ClientSession, edge: str) -> str:
+    body = {"email": DEFAULT_ADMIN_EMAIL, "password": DEFAULT_ADMIN_PASSWORD}
+    async with session.post(f"{edge}/auth/login", json=body) as response:
+        return str((await response.json())["access_token"])
+
+
+async def create_products(session: aiohttp.ClientSession, edge: str, plan: Plan) -> list[str]:
+    headers = {"Authorization": f"Bearer {await admin_token(session, edge)}"}
+    stock = plan.stock or max(1, int(plan.orders * 2 * 0.7 / plan.products))
+    ids = []
+    for index in range(plan.products):
+        product = {
+            "name": f"Soak item {index}",
+            "description": "For the chaos soak.",
+            "category": f"soak-{uuid.uuid4().hex[:6]}",
+            "price": {"amount": 700 + index, "currency": "USD"},
+            "stock": stock,
+        }
+        async with session.post(f"{edge}/products", json=product, headers=headers) as response:
+            assert response.status == 201, await response.text()
+            ids.append(str((await response.json())["id"]))
+    return ids
+
+
+async def shop(
+    customer: Customer,
+    products: list[str],
+    budget: list[int],
+    tally: Tally,
+    rng: random.Random,
+    pause: float,
+) -> None:
+    while budget[0] > 0:
+        budget[0] -= 1
+        await asyncio.sleep(rng.uniform(0, 2 * pause))
+        lines = [{"product_id": rng.choice(products), "quantity": rng.randint(1, 3)}]
+        roll = rng.random()
+        token = "tok_chargeDeclined" if roll < 0.1 else "tok_visa"
+        key = str(uuid.uuid4())
+        answer = await _call(tally, "POST /orders", customer.place(lines, token, key))
+        if answer is None:
+            continue
+        status, _, order = answer
+        if status != 202:
+            tally.client_errors[f"POST /orders {status}"] += 1
+            continue
+        tally.placed[order["id"]] = customer
+        if 0.1 <= roll < 0.2:
+            again = await _call(tally, "POST /orders (replay)", customer.place(lines, token, key))
+            if again is not None and again[0] == 202 and again[2].get("id") != order["id"]:
+                tally.replays_differing += 1
+        elif 0.2 <= roll < 0.3:
+            path = f"/orders/{order['id']}/cancel"
+            cancelled = await _call(tally, "POST /orders/{id}/cancel", customer.call("POST", path))
+            if cancelled is not None and cancelled[0] not in (200, 409):
+                tally.client_errors[f"POST /orders/{{id}}/cancel {cancelled[0]}"] += 1
+
+
+async def _call(tally: Tally, name: str, call: Any) -> Any:
+    try:
+        return await call
+    except (aiohttp.ClientError, TimeoutError) as error:
+        tally.client_errors[f"{name} {type(error).__name__}"] += 1
+        return None
+
+
+def _pids(stack: RunningStack) -> dict[str, int]:
+    return {name: pid for name, pid in stack.pids().items() if pid}
+
+
+@contextlib.contextmanager
+def _paused(pid: int) -> Any:
+    os.killpg(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.killpg(pid, signal.SIGCONT)
+
+
+async def faults(
+    stack: RunningStack, plan: Plan, tally: Tally, placing: asyncio.Future[Any]
+) -> None:
+    rng = random.Random(plan.seed)
+    database = stack.read()["endpoints"]["database"]
+    rounds = 0
+    while not placing.done():
+        rounds += 1
+        victim = rng.choice(KILLED)
+        with contextlib.suppress(ProcessLookupError, KeyError):
+            os.kill(_pids(stack)[victim], signal.SIGKILL)
+            tally.faults[f"SIGKILL {victim}"] += 1
+        if rounds % 5 == 2:
+            with _paused(_pids(stack)["moto"]), _paused(_pids(stack)["moto-dynamodb"]):
+                tally.faults["AWS emulator paused 10 s"] += 1
+                await asyncio.sleep(10)
+        if rounds % 5 == 4:
+            with _paused(_pids(stack)["postgres"]):
+                tally.faults["PostgreSQL paused 3 s"] += 1
+                await asyncio.sleep(3)
+            await _cut_connections(database)
+            tally.faults["PostgreSQL connections cut"] += 1
+        tally.last_fault_at = time.monotonic()
+        await asyncio.wait([placing], timeout=plan.kill_every)
+
+
+async def _cut_connections(database: str) -> None:
+    connection = await asyncpg.connect(database, timeout=10)
+    try:
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+
+
+async def settle(
+    session: aiohttp.ClientSession, edge: str, tally: Tally, within: float
+) -> dict[str, str]:
+    """Each order's status once all are CONFIRMED or CANCELLED, or as they are at the bound."""
+    deadline = time.monotonic() + within
+    statuses: dict[str, str] = {}
+    while True:
+        for order_id, customer in tally.placed.items():
+            if statuses.get(order_id) in TERMINAL:
+                continue
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(f"{edge}/orders/{order_id}", headers=customer.auth) as r:
+                    statuses[order_id] = (
+                        (await r.json())["status"] if r.status == 200 else f"HTTP {r.status}"
+                    )
+        if all(statuses.get(o) in TERMINAL for o in tally.placed) or time.monotonic() > deadline:
+            return statuses
+        await asyncio.sleep(1)
+
+
+def run_audit(stack: RunningStack, baseline: Path, save: bool) -> tuple[int, dict[str, Any]]:
+    os.environ["ECOMMERCE_STATE_DIR"] = str(stack.state_dir)
+    argv = ["audit", "--json", "--settle-seconds", "0", "--outbox-seconds", "10"]
+    argv += ["--save-baseline" if save else "--stock-baseline", str(baseline)]
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = cli.main(argv)
+    try:
+        report: dict[str, Any] = json.loads(output.getvalue())
+    except ValueError:  # the audit could not read a store: it said why on stderr
+        report = {"clean": False, "checks": [], "error": f"audit exited {code}"}
+    return code, report
+
+
+async def soak(stack: RunningStack, plan: Plan, workdir: Path) -> dict[str, Any]:
+    rng = random.Random(plan.seed)
+    tally = Tally()
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        products = await create_products(session, stack.edge, plan)
+        baseline = workdir / "stock-baseline.json"
+        await asyncio.to_thread(run_audit, stack, baseline, True)
+        customers = [await new_customer(session, stack.edge) for _ in range(plan.customers)]
+        budget = [plan.orders]
+        began = time.monotonic()
+        placing = asyncio.ensure_future(
+            asyncio.gather(*(shop(c, products, budget, tally, rng, plan.pause) for c in customers))
+        )
+        await faults(stack, plan, tally, placing)
+        await placing
+        placed_in = time.monotonic() - began
+        statuses = await settle(session, stack.edge, tally, plan.settle_within)
+    # Settled orders are not the end of the saga: reservations are committed or released and
+    # refunds made after, from events the relay may still be catching up on. The system has
+    # settled when the audit is clean (or at the bound, with what it still finds).
+    deadline = tally.last_fault_at + plan.settle_within
+    while True:
+        code, report = await asyncio.to_thread(run_audit, stack, baseline, False)
+        settled_after_last_fault = time.monotonic() - tally.last_fault_at
+        if code == 0 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(5)
+    checks = {check["name"]: check for check in report["checks"]}
+
+    def violated(prefix: str) -> int:
+        return sum(len(c["violations"]) for name, c in checks.items() if name.startswith(prefix))
+
+    return {
+        "orders_placed": len(tally.placed),
+        "orders_lost": sum(1 for o in tally.placed if statuses.get(o) not in TERMINAL),
+        "outcomes": dict(Counter(statuses.values())),
+        "double_charges": sum(
+            1 for c in checks.values() for v in c["violations"] if "captured" in v
+        ),
+        "capture_violations": violated("one net capture"),
+        "oversold_units": violated("stock conserved"),
+        "replays_differing": tally.replays_differing,
+        "client_errors": dict(tally.client_errors),
+        "faults": dict(tally.faults),
+        "placing_seconds": round(placed_in, 1),
+        "settled_seconds_after_last_fault": round(settled_after_last_fault, 1),
+        "audit_exit": code,
+        "audit": report,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--report", type=Path, default=None, help="also write the report here")
+    args = parser.parse_args()
+    plan = Plan(orders=args.orders, customers=args.customers, seed=args.seed)
+    with tempfile.TemporaryDirectory(prefix="soak-") as temporary:
+        workdir = Path(temporary)
+        env = {**os.environ, **GATEWAY_FAULTS}
+        print(f"booting a stack in {workdir}", file=sys.stderr, flush=True)
+        stack = boot_stack(env, workdir / "state")
+        try:
+            result = asyncio.run(soak(stack, plan, workdir))
+        finally:
+            stop_stack(stack)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.report:
+        args.report.write_text(text + "\n")
+    return 0 if result["audit_exit"] == 0 and result["orders_lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
