@@ -20,6 +20,7 @@ import pytest
 from browser import (
     accessible,
     find,
+    new_customer,
     screenshot,
     visible,
     wait_for,
@@ -46,14 +47,6 @@ def call(edge: str, method: str, path: str, body: Any = None, token: str = "") -
     data = json.dumps(body).encode() if body is not None else None
     with urllib.request.urlopen(request, data=data, timeout=15) as response:
         return json.loads(response.read() or b"null")
-
-
-def new_customer(edge: str) -> tuple[str, str]:
-    email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
-    call(edge, "POST", "/auth/register", {"email": email, "password": PASSWORD, "name": "Ops"})
-    return email, call(edge, "POST", "/auth/login", {"email": email, "password": PASSWORD})[
-        "access_token"
-    ]
 
 
 def sign_in(driver: WebDriver, edge: str, email: str, password: str) -> None:
