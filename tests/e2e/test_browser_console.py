@@ -170,6 +170,16 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     screenshot(driver, "console-timeline")
     accessible(driver, "timeline")
 
+    # The audit, run from the console: every check listed with its result.
+    find(driver, "a[href='#/audit']").click()
+    find(driver, "main button").click()
+    verdict = find(driver, "#audit-verdict")
+    checks = driver.find_elements(By.CSS_SELECTOR, "#audit tr[data-check]")
+    assert len(checks) >= 5, verdict.text
+    assert verdict.text.startswith(("Clean", "Violations"))
+    screenshot(driver, "console-audit")
+    accessible(driver, "audit")
+
     # A product: its stock changed, an image uploaded, its thumbnail shown.
     driver.get(f"{edge}/ops#/products")
     find(driver, "a[href='#/products/p-002']").click()
