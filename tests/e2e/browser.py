@@ -8,8 +8,11 @@ Screenshots are written only when `SCREENSHOTS_DIR` names a folder (`make screen
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
+from shoppers import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -158,6 +162,23 @@ def accessible(driver: WebDriver, page: str) -> None:
     assert violations == [], f"{page}: {violations}"
     errors = console_errors(driver)
     assert errors == [], f"{page}: {errors}"
+
+
+def new_customer(edge: str) -> tuple[str, str]:
+    """A customer registered over the API: (email, access token)."""
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+    tokens = []
+    for path in ("/auth/register", "/auth/login"):
+        body = {"email": email, "password": PASSWORD, "name": "Ada"}
+        if path == "/auth/login":
+            del body["name"]
+        request = urllib.request.Request(
+            f"{edge}{path}", method="POST", data=json.dumps(body).encode()
+        )
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=15) as response:
+            tokens.append(json.loads(response.read()).get("access_token", ""))
+    return email, tokens[-1]
 
 
 def screenshot(driver: WebDriver, name: str) -> None:

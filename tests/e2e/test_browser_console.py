@@ -20,6 +20,7 @@ import pytest
 from browser import (
     accessible,
     find,
+    new_customer,
     screenshot,
     visible,
     wait_for,
@@ -46,14 +47,6 @@ def call(edge: str, method: str, path: str, body: Any = None, token: str = "") -
     data = json.dumps(body).encode() if body is not None else None
     with urllib.request.urlopen(request, data=data, timeout=15) as response:
         return json.loads(response.read() or b"null")
-
-
-def new_customer(edge: str) -> tuple[str, str]:
-    email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
-    call(edge, "POST", "/auth/register", {"email": email, "password": PASSWORD, "name": "Ops"})
-    return email, call(edge, "POST", "/auth/login", {"email": email, "password": PASSWORD})[
-        "access_token"
-    ]
 
 
 def sign_in(driver: WebDriver, edge: str, email: str, password: str) -> None:
@@ -176,6 +169,16 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     wait_for(driver, settled_with_trace, "the timeline with CONFIRMED and trace", SETTLE_WITHIN)
     screenshot(driver, "console-timeline")
     accessible(driver, "timeline")
+
+    # The audit, run from the console: every check listed with its result.
+    find(driver, "a[href='#/audit']").click()
+    find(driver, "main button").click()
+    verdict = find(driver, "#audit-verdict")
+    checks = driver.find_elements(By.CSS_SELECTOR, "#audit tr[data-check]")
+    assert len(checks) >= 5, verdict.text
+    assert verdict.text.startswith(("Clean", "Violations"))
+    screenshot(driver, "console-audit")
+    accessible(driver, "audit")
 
     # A product: its stock changed, an image uploaded, its thumbnail shown.
     driver.get(f"{edge}/ops#/products")

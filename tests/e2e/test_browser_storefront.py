@@ -14,6 +14,7 @@ from browser import (
     accessible,
     fill,
     find,
+    new_customer,
     screenshot,
     visible,
     wait_for,
@@ -207,3 +208,42 @@ def test_the_storefront_works_from_the_keyboard(stack: RunningStack, driver: Web
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == product, product)
     assert driver.switch_to.active_element.tag_name == "h1", "focus moves to the new page"
+
+
+def test_a_card_that_asks_for_authentication_confirms_once_the_customer_passes_it(
+    stack: RunningStack, driver: WebDriver
+) -> None:
+    edge = stack.edge
+    email, _ = new_customer(edge)
+    driver.get(f"{edge}/#/login")
+    fill(
+        driver,
+        {"input[autocomplete=username]": email, "input[autocomplete=current-password]": PASSWORD},
+    )
+    find(driver, "form button[type=submit]").click()
+    wait_for(driver, lambda d: email in d.find_element(By.ID, "account").text, "signed in")
+    add_first_in_stock(driver, edge)
+    checkout(driver, edge, "tok_threeDSecure2Required")
+    wait_for(driver, lambda d: status_of(d) == "PAYMENT_ACTION_REQUIRED", "waiting", SETTLE_WITHIN)
+    assert "authenticate" in find(driver, "#order-status").text
+    screenshot(driver, "storefront-authentication")
+    accessible(driver, "authentication")
+
+    # The issuer's page opens in a new window; the order's page follows on its own.
+    shop = driver.current_window_handle
+    find(driver, "#authenticate").click()
+    wait_for(driver, lambda d: len(d.window_handles) == 2, "the issuer's window")
+    driver.switch_to.window(next(h for h in driver.window_handles if h != shop))
+    wait_for(
+        driver,
+        lambda d: next(
+            (b for b in d.find_elements(By.TAG_NAME, "button") if "Complete" in b.text), None
+        ),
+        "the issuer's page",
+    ).click()
+    wait_for(
+        driver, lambda d: "succeeded" in d.page_source or "processing" in d.page_source, "done"
+    )
+    driver.close()
+    driver.switch_to.window(shop)
+    wait_for(driver, lambda d: status_of(d) == "CONFIRMED", "CONFIRMED", SETTLE_WITHIN)

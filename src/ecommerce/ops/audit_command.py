@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     _note(f"aws {target.describe()}; gateway {gateway or 'not asked'}")
     bounds = Bounds(settle_seconds=args.settle_seconds, outbox_seconds=args.outbox_seconds)
     try:
-        checks, stock = asyncio.run(_audit(database_url, gateway, bounds, baseline))
+        checks, stock = asyncio.run(take_audit(database_url, gateway, bounds, baseline))
     except (
         OSError,
         asyncpg.PostgresError,
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if violations(checks) else 0
 
 
-async def _audit(
+async def take_audit(
     database_url: str, gateway: str | None, bounds: Bounds, baseline: StockBaseline | None
 ) -> tuple[list[Check], dict[str, object]]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")

@@ -1,4 +1,5 @@
-"""Reads the segments the local X-Ray stand-in kept, and shows one order's trace as a tree.
+"""Reads the segments the local X-Ray stand-in kept, and shows one order's trace as a tree
+(`ecommerce trace`) or as entries of the console's order timeline.
 
 Each line is one span: when it started (from the trace's first), how long it took, its outcome
 and what it is: a service (`orders`, `outbox-relay`, `inventory-worker OrderPlaced`), an AWS call

@@ -8,7 +8,9 @@
   service, with the caller's token) and, where the local X-Ray stand-in's segments are
   readable, the spans of its trace, in time order;
 - `POST /ops/api/products/{product_id}/images`: an image file (multipart `file`), handed to
-  S3 through the catalog's presigned form, so the browser talks to this origin only.
+  S3 through the catalog's presigned form, so the browser talks to this origin only;
+- `GET /ops/api/audit`: `ecommerce audit` run now (the stores read in one snapshot), its
+  checks as `ecommerce audit --json` prints them.
 
 Tokens arrive as `Authorization: Bearer`, never in a cookie, so a cross-site request carries no
 credential and needs no CSRF token.
@@ -17,14 +19,19 @@ credential and needs no CSRF token.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp import web
+from botocore.exceptions import BotoCoreError, ClientError
 
+from ecommerce.ops.audit import Bounds
+from ecommerce.ops.audit_command import render_json, take_audit
 from ecommerce.ops.dlq import (
     UnknownQueue,
     find_declared,
@@ -145,6 +152,20 @@ async def upload_image(request: web.Request) -> web.Response:
             detail = (await answer.text())[:500]
             raise ProblemError(502, "Upload refused", f"S3 answered {answer.status}: {detail}")
     return _json({"upload_id": form["upload_id"], "product_id": product_id}, status=201)
+
+
+@routes.get("/ops/api/audit")
+async def audit_now(request: web.Request) -> web.Response:
+    require_admin(request)
+    database_url = os.environ.get("DATABASE_URL", "").strip()
+    if not database_url:
+        raise ProblemError(503, "Service Unavailable", "DATABASE_URL is not set for the console.")
+    try:
+        checks, _ = await take_audit(database_url, None, Bounds(), None)
+    except (OSError, asyncpg.PostgresError, ClientError, BotoCoreError) as error:
+        detail = f"a store could not be read: {type(error).__name__}: {error}"
+        raise ProblemError(503, "Service Unavailable", detail) from error
+    return _json(json.loads(render_json(checks)))
 
 
 def _declared(name: str) -> Any:

@@ -68,7 +68,8 @@ data "aws_iam_policy_document" "orders_api" {
 
 # The web frontend's console: queue depths of every queue and its DLQ, a look at dead letters
 # (received and handed back), and their redrive (a move task, or by hand: send to the queue,
-# delete from the DLQ). Presigned uploads are the catalog's; it needs no S3 grant of its own.
+# delete from the DLQ); the audit reads the orders database, the stock and the payments.
+# Presigned uploads are the catalog's; it needs no S3 grant of its own.
 data "aws_iam_policy_document" "web_api" {
   statement {
     sid       = "TokenPublicKeys"
@@ -78,12 +79,22 @@ data "aws_iam_policy_document" "web_api" {
   statement {
     sid       = "QueueDepthsAndRedriveTarget"
     actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"]
-    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"]]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"]]
   }
   statement {
     sid       = "DeadLettersAndRedrive"
     actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks"]
-    resources = [var.dlq_arns["inventory"], var.dlq_arns["orders"], var.dlq_arns["payments"], var.dlq_arns["images"]]
+    resources = [var.dlq_arns["inventory"], var.dlq_arns["orders"], var.dlq_arns["payments"], var.dlq_arns["images"], var.dlq_arns["payment-webhooks"]]
+  }
+  statement {
+    sid       = "AuditReadsStockAndPayments"
+    actions   = ["dynamodb:Scan"]
+    resources = [var.table_arns["products"], var.table_arns["payments"]]
+  }
+  statement {
+    sid       = "AuditReadsOrders"
+    actions   = ["rds-db:connect"]
+    resources = [var.database_user_arn]
   }
 }
 
@@ -221,7 +232,7 @@ data "aws_iam_policy_document" "keda_operator" {
   statement {
     sid       = "ReadWorkerQueueDepth"
     actions   = ["sqs:GetQueueAttributes"]
-    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"]]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"], var.queue_arns["payment-webhooks"]]
   }
 }
 

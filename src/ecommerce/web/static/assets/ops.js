@@ -18,6 +18,7 @@ const routes = [
   [/^#\/orders(?:\/(.+))?$/, (m) => timeline(m[1] ? decodeURIComponent(m[1]) : "")],
   [/^#\/products(?:\?cursor=(.+))?$/, (m) => products(m[1] || null)],
   [/^#\/products\/(.+)$/, (m) => editProduct(decodeURIComponent(m[1]))],
+  [/^#\/audit$/, () => audit()],
 ].map(([pattern, page]) => [pattern, adminOnly(page)]);
 
 function renderAccount() {
@@ -207,6 +208,55 @@ async function timeline(orderId) {
     if (error instanceof ApiError && error.status === 403) throw error;
     replace(out, errorBox(error));
   }
+}
+
+// --- audit ---------------------------------------------------------------------------------
+
+function audit() {
+  const main = router.view(); // this page's own, even after the user moved on
+  const out = h("div", { id: "audit", role: "status", "aria-live": "polite" });
+  const run = h(
+    "button",
+    {
+      type: "button",
+      onclick: async () => {
+        run.disabled = true;
+        replace(out, h("p", {}, "Reading every store…"));
+        try {
+          const report = await request("GET", "/ops/api/audit");
+          replace(
+            out,
+            h("p", { class: report.clean ? "status confirmed" : "status cancelled", id: "audit-verdict" }, report.clean ? "Clean: every invariant holds" : "Violations found"),
+            h(
+              "table",
+              { class: "lines" },
+              h("caption", { class: "visually-hidden" }, "The audit's checks"),
+              h("thead", {}, h("tr", {}, ["Check", "Result", "Checked", "Violations"].map((t) => h("th", { scope: "col" }, t)))),
+              h(
+                "tbody",
+                {},
+                report.checks.map((check) =>
+                  h(
+                    "tr",
+                    { "data-check": check.name },
+                    h("th", { scope: "row" }, check.name),
+                    h("td", { class: check.ok ? "stock" : "reason" }, check.ok ? "ok" : "violated"),
+                    h("td", { class: "num" }, check.checked),
+                    h("td", {}, check.violations.length ? h("ul", {}, check.violations.slice(0, 20).map((v) => h("li", {}, v))) : check.note || "—"),
+                  ),
+                ),
+              ),
+            ),
+          );
+        } catch (error) {
+          replace(out, errorBox(error));
+        }
+        run.disabled = false;
+      },
+    },
+    "Run the audit",
+  );
+  replace(main, h("h1", { tabindex: "-1" }, "Audit"), h("p", {}, "Reads the orders, stock, reservations, payments, outbox and dead letters in one snapshot and checks that they agree (the same as ecommerce audit)."), run, out);
 }
 
 // --- products ------------------------------------------------------------------------------

@@ -6,7 +6,14 @@ export const CARDS = [
   { token: "tok_visa", label: "Visa ending 4242 (approved)" },
   { token: "tok_chargeDeclined", label: "Card declined" },
   { token: "tok_insufficientFunds", label: "Insufficient funds" },
+  { token: "tok_threeDSecure2Required", label: "Card that asks you to authenticate (3-D Secure)" },
 ];
+
+// The processor's page where the customer authenticates, when the order waits for it.
+export function authenticationUrl(order) {
+  const next = order.payment_action && order.payment_action.next_action;
+  return next && next.type === "redirect_to_url" && next.redirect_to_url ? next.redirect_to_url.url : null;
+}
 
 const REASONS = {
   out_of_stock: "an item is out of stock",

@@ -3,7 +3,7 @@
 import { ApiError, currentAccount, request, signIn, signOut, signedIn } from "./api.js";
 import { announce, errorBox, field, h, replace } from "./dom.js";
 import { formatMoney } from "./money.js";
-import { CARDS, describeStatus, FINAL } from "./orders.js";
+import { authenticationUrl, CARDS, describeStatus, FINAL } from "./orders.js";
 import { startRouter } from "./router.js";
 
 const PAGE_SIZE = 12;
@@ -371,8 +371,17 @@ async function order(id) {
     status.className = `status ${current.status.toLowerCase()}`;
     replace(status, describeStatus(current));
     const cancellable = !FINAL.has(current.status) || current.status === "CONFIRMED";
+    const authenticate = authenticationUrl(current);
     replace(
       details,
+      authenticate
+        ? h(
+            "p",
+            { class: "authenticate" },
+            h("a", { href: authenticate, target: "_blank", rel: "noopener noreferrer", id: "authenticate" }, "Authenticate the payment"),
+            ` (opens your card issuer's page in a new window; this page follows on its own${current.payment_action.expires_at ? `, until ${new Date(current.payment_action.expires_at).toLocaleTimeString()}` : ""})`,
+          )
+        : null,
       h(
         "table",
         { class: "lines" },
