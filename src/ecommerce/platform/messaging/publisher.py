@@ -7,7 +7,7 @@ X-Ray trace header travels as the `trace_header` attribute and, through SQS, `AW
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ecommerce.events.envelope import Envelope
 from ecommerce.platform.tracing import current_trace_header
@@ -31,6 +31,12 @@ class Outgoing:
         if self.trace_header:
             attributes["trace_header"] = {"DataType": "String", "StringValue": self.trace_header}
         return attributes
+
+
+class Publisher(Protocol):
+    """What a use case needs to send an event; `EventPublisher` is the SNS one."""
+
+    async def publish(self, event: Envelope, trace_header: str | None = None) -> None: ...
 
 
 class EventPublisher:
