@@ -42,7 +42,7 @@ async def queued(aws: AwsClients) -> list[dict[str, Any]]:
     """Everything on the payment-webhooks queue now, taken off it."""
     sqs = await aws.client("sqs")
     url = (await sqs.get_queue_url(QueueName=physical("payment-webhooks")))["QueueUrl"]
-    found: list[dict[str, Any]] = []
+    found: list[Any] = []
     while True:
         got = await sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
