@@ -94,7 +94,8 @@ class Resources:
             gsis=(Index("by-category", "category", "pk"),),
             ttl_attribute="expires_at",
         ),
-        Table("payments"),
+        # The marks of processed webhooks expire (ecommerce.payments.ledger); payments do not.
+        Table("payments", ttl_attribute="expires_at"),
     )
     buckets: tuple[str, ...] = ("product-images",)
     bucket_notifications: tuple[BucketNotification, ...] = (

@@ -191,6 +191,10 @@ async def test_events_settle_a_waiting_payment_once_and_never_backwards(dynamodb
     assert record is not None
     assert (record.status, record.approved) == (PaymentStatus.COMPLETED, True)
     assert record.next_action is None and record.client_secret is None
+    mark = await dynamodb.get_item(
+        TableName=physical("payments"), Key={"pk": {"S": "WEBHOOK#evt_s1"}}, ConsistentRead=True
+    )
+    assert int(mark["Item"]["expires_at"]["N"]) > time.time() + 7 * 24 * 3600  # TTL, not forever
     [published] = publisher.events
     assert published.type == "PaymentSucceeded"
     assert published.payload["amount"]["amount"] == 1500

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 
 from ecommerce.events import OrderConfirmed, new_event
+from ecommerce.payments.credentials import KEY_SECRET, parse_api_key
+from ecommerce.payments.webhook_signature import parse_secrets
+from ecommerce.payments.webhooks_api import WEBHOOK_SECRETS
 from ecommerce.platform.messaging.publisher import Outgoing
 from ecommerce.resources import RESOURCES, physical, secret_id
 
@@ -49,7 +52,13 @@ def test_bucket_and_secrets_exist(clients: dict[str, Any]) -> None:
         clients["s3"].head_bucket(Bucket=physical(bucket))
     for secret in RESOURCES.secrets:
         value = clients["secretsmanager"].get_secret_value(SecretId=secret_id(secret.name))
-        assert json.loads(value["SecretString"])["keys"]
+        text = value["SecretString"]
+        if secret.name == KEY_SECRET:
+            assert parse_api_key(text).startswith("sk_test_")
+        elif secret.name == WEBHOOK_SECRETS:
+            assert parse_secrets(text)
+        else:
+            assert json.loads(text)["keys"]
 
 
 def test_an_event_reaches_exactly_the_queues_subscribed_to_its_type(

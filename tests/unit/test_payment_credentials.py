@@ -12,6 +12,7 @@ from ecommerce.payments.credentials import (
     SecretApiKey,
     parse_api_key,
 )
+from ecommerce.resources import secret_id
 
 
 class FakeSecrets:
@@ -37,7 +38,7 @@ async def test_the_key_is_read_once_then_again_after_the_refresh_period() -> Non
     key = SecretApiKey(secrets, "payment-gateway-key", refresh_seconds=60, clock=clock)
     assert await key.api_key() == "sk_test_first"
     assert await key.api_key() == "sk_test_first"
-    assert secrets.reads == ["ecommerce/payment-gateway-key"]
+    assert secrets.reads == [secret_id("payment-gateway-key")]
     secrets.value = "sk_test_rolled"
     clock.now += 61
     assert await key.api_key() == "sk_test_rolled"

@@ -22,6 +22,9 @@ from ecommerce.resources import physical
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
+WEBHOOK_MARK_RETENTION_SECONDS = 30 * 24 * 3600
+"""How long a processed webhook's mark is kept (the table's TTL deletes it after)."""
+
 
 class PaymentStatus(StrEnum):
     INPROGRESS = "INPROGRESS"
@@ -325,6 +328,8 @@ class Ledger:
                 "event_type": {"S": event_type},
                 "outcome": {"S": outcome[:500]},
                 "at": {"N": str(int(time.time()))},
+                # Longer than the processor retries a webhook (Stripe: 3 days).
+                "expires_at": {"N": str(int(time.time()) + WEBHOOK_MARK_RETENTION_SECONDS)},
             },
         )
 

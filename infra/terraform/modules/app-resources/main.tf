@@ -50,7 +50,8 @@ locals {
       # Settled reservations expire (ecommerce.catalog.reservations).
       ttl_attribute = "expires_at"
     }
-    payments = { hash_key = "pk", range_key = null, gsis = [], ttl_attribute = null }
+    # The marks of processed webhooks expire (ecommerce.payments.ledger); payments do not.
+    payments = { hash_key = "pk", range_key = null, gsis = [], ttl_attribute = "expires_at" }
   }
 
   buckets = ["product-images"]
