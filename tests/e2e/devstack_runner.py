@@ -28,7 +28,7 @@ import psutil
 import pytest
 
 from ecommerce.devstack.ports import free_port
-from ecommerce.devstack.process_groups import pid_alive
+from ecommerce.devstack.process_groups import pid_alive, start_ticks
 
 REPO = Path(__file__).resolve().parents[2]
 BOOT_WITHIN = 90.0
@@ -43,12 +43,16 @@ class RunningStack:
     edge: str
     output: Path
     stack: dict[str, Any] = field(default_factory=dict)
-    seen_pids: set[int] = field(default_factory=set)
+    seen_pids: dict[int, int | None] = field(default_factory=dict)
+    """Every pid stack.json listed, with its start time when first seen (a pid the machine
+    gave to another process since is not the stack's)."""
 
     def read(self) -> dict[str, Any]:
         """stack.json as it is now (every pid it lists is remembered for the final check)."""
         document: dict[str, Any] = json.loads((self.state_dir / "stack.json").read_text())
-        self.seen_pids.update(p["pid"] for p in document["processes"] if p.get("pid"))
+        for process in document["processes"]:
+            if process.get("pid") and process["pid"] not in self.seen_pids:
+                self.seen_pids[process["pid"]] = start_ticks(process["pid"])
         return document
 
     def pids(self) -> dict[str, int]:
@@ -154,7 +158,11 @@ def stop_stack(stack: RunningStack, sig: int = signal.SIGINT) -> None:
     assert code == 0, f"ecommerce dev exited with {code}:\n{stack.output_tail()}"
     deadline = time.monotonic() + 5
     while True:
-        alive = sorted(pid for pid in stack.seen_pids if pid_alive(pid))
+        alive = sorted(
+            pid
+            for pid, ticks in stack.seen_pids.items()
+            if ticks is not None and pid_alive(pid, ticks)
+        )
         leftovers = processes_of(stack.state_dir)
         if not alive and not leftovers:
             break

@@ -183,6 +183,8 @@ class XRayBackend:
 
     def forwarding(self, name: str, trace: TraceHeader) -> tuple[Span, str]:
         segment = Segment(name, traceid=trace.root, parent_id=trace.parent, sampled=True)
+        # What begin_segment gives every segment: the SDK's name and version, the service.
+        xray_recorder._populate_runtime_context(segment, None)
         return _Segment(segment, detached=True), TraceHeader(trace.root, segment.id, True).text()
 
     def current_header(self) -> str | None:
