@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar, Token
@@ -15,6 +16,7 @@ from aws_xray_sdk.core.context import Context
 from aws_xray_sdk.core.models import http
 from aws_xray_sdk.core.models.segment import Segment
 from aws_xray_sdk.core.models.traceid import TraceId
+from aws_xray_sdk.core.recorder import XRAY_META
 from aws_xray_sdk.core.utils import stacktrace
 
 from ecommerce.platform.tracing.backend import Span, SpanKind, TraceHeader
@@ -183,8 +185,7 @@ class XRayBackend:
 
     def forwarding(self, name: str, trace: TraceHeader) -> tuple[Span, str]:
         segment = Segment(name, traceid=trace.root, parent_id=trace.parent, sampled=True)
-        # What begin_segment gives every segment: the SDK's name and version, the service.
-        xray_recorder._populate_runtime_context(segment, None)
+        segment.set_aws(copy.deepcopy(XRAY_META))  # what begin_segment gives its segments
         return _Segment(segment, detached=True), TraceHeader(trace.root, segment.id, True).text()
 
     def current_header(self) -> str | None:
