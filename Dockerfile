@@ -15,9 +15,10 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 # Dependencies first, from the lock file alone, so this layer is cached until the lock changes.
-# --no-deps: the lock is complete; nothing outside it may come in.
+# --no-deps: the lock is complete; nothing outside it may come in. --require-hashes: each file
+# must match the hash the lock recorded (`make lock`).
 COPY requirements.lock ./
-RUN pip install --no-deps -r requirements.lock
+RUN pip install --no-deps --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
 COPY handlers ./handlers

@@ -44,8 +44,8 @@ from bench import profile
 from bench.common import load_average, machine, now_iso, output_options, publish, say
 from bench.consumer import visible
 from bench.stack import LocalStack, cpu_delta, http_json
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.platform.aws import AwsClients
 
 PRODUCTS = 10

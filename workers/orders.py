@@ -11,13 +11,14 @@ import aiohttp
 from ecommerce.events import (
     InventoryRejected,
     InventoryReserved,
+    PaymentActionRequired,
     PaymentFailed,
     PaymentSucceeded,
     ProductChanged,
 )
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
-from ecommerce.orders.service import apply_event
+from ecommerce.orders.service import apply_event, expire_waiting_orders
 from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.database import create_pool
 from ecommerce.platform.messaging.dispatch import EventDispatcher
@@ -41,7 +42,13 @@ async def main(runtime: WorkerRuntime) -> None:
                 first_after=0.0,
                 retry_after=RESYNC_RETRY_SECONDS,
             )
-            await runtime.consume("orders", dispatcher(OrderStore(pool), feed))
+            store = OrderStore(pool)
+            runtime.every(
+                settings.payment_expiry_sweep_seconds,
+                partial(expire_waiting_orders, store, settings.payment_action_expiry),
+                "payment_expiry_sweep",
+            )
+            await runtime.consume("orders", dispatcher(store, feed))
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
 
@@ -54,6 +61,7 @@ def dispatcher(orders: OrderStore, prices: PriceFeed) -> EventDispatcher:
         EventDispatcher()
         .on(InventoryReserved, saga)
         .on(InventoryRejected, saga)
+        .on(PaymentActionRequired, saga)
         .on(PaymentSucceeded, saga)
         .on(PaymentFailed, saga)
         .on(ProductChanged, prices.on_product_changed)

@@ -1,12 +1,17 @@
-"""The payments worker: charges and refunds through the gateway. `python -m workers.payments`."""
+"""The payments worker: charges and refunds through the gateway, and applies the processor's
+webhooks. `python -m workers.payments`."""
 
 from __future__ import annotations
+
+import asyncio
 
 import aiohttp
 
 from ecommerce.events import InventoryReserved, OrderCancelled
+from ecommerce.payments.credentials import SecretApiKey
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger
+from ecommerce.payments.processor_events import ProcessorEvents
 from ecommerce.payments.service import Payments
 from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.publisher import EventPublisher
@@ -19,13 +24,20 @@ async def main(runtime: WorkerRuntime) -> None:
     settings = runtime.settings
     dynamodb = await runtime.clients.client("dynamodb")
     sns = await runtime.clients.client("sns")
+    secrets = await runtime.clients.client("secretsmanager")
+    api_key = SecretApiKey(secrets, settings.payment_gateway_key_secret)
+    ledger = Ledger(dynamodb, lease_seconds=RESOURCES.queue("payments").visibility_timeout)
+    publisher = EventPublisher(sns, settings.topic_arn)
     async with aiohttp.ClientSession(trace_configs=client_trace_configs()) as session:
         payments = Payments(
-            Ledger(dynamodb, lease_seconds=RESOURCES.queue("payments").visibility_timeout),
-            GatewayClient(session, settings.payment_gateway_url),
-            EventPublisher(sns, settings.topic_arn),
+            ledger, GatewayClient(session, settings.payment_gateway_url, api_key), publisher
         )
-        await runtime.consume("payments", dispatcher(payments))
+        async with asyncio.TaskGroup() as group:
+            group.create_task(runtime.consume("payments", dispatcher(payments)))
+            # The processor's own events (verified by the webhooks frontend), not envelopes.
+            group.create_task(
+                runtime.consume("payment-webhooks", ProcessorEvents(ledger, publisher))
+            )
 
 
 def dispatcher(payments: Payments) -> EventDispatcher:

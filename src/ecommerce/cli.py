@@ -7,13 +7,15 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import cast
 
 COMMANDS: dict[str, str] = {
     "audit": "ecommerce.ops.audit_command",
     "dev": "ecommerce.devstack.command",
     "dlq": "ecommerce.ops.dlq_command",
-    "migrate": "ecommerce.devstack.migrate",
+    "migrate": "ecommerce.ops.migrate_command",
+    "payments": "ecommerce.ops.payments_command",
     "trace": "ecommerce.devstack.trace_command",
 }
 
@@ -22,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecommerce", description="Event-driven e-commerce backend"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(module_name)
@@ -30,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         module.configure(subparser)
         subparser.set_defaults(run=module.run)
     return parser
+
+
+def _version() -> str:
+    try:
+        return version("ecommerce")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,10 +13,11 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
     ("/categories", "catalog"),
     ("/cart", "cart"),
     ("/orders", "orders"),
+    ("/webhooks", "webhooks"),
     # Each service's API document and docs page, by name.
     *(
         (path, service)
-        for service in ("users", "catalog", "cart", "orders")
+        for service in ("users", "catalog", "cart", "orders", "webhooks")
         for path in (f"/openapi/{service}.json", f"/docs/{service}")
     ),
 )

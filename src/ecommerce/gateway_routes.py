@@ -96,6 +96,8 @@ GATEWAY_ROUTES: tuple[GatewayRoute, ...] = (
     GatewayRoute("ANY /orders", authorized=True),
     GatewayRoute("ANY /orders/{proxy+}", authorized=True),
     GatewayRoute("GET /.well-known/{proxy+}"),
+    # The payment processor's webhooks: no token, the signature is checked behind.
+    GatewayRoute("POST /webhooks/payments"),
     # Sign-up, categories, the API documents, unknown paths (the ALB's 404).
     GatewayRoute(DEFAULT_ROUTE),
 )

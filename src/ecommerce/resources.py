@@ -73,6 +73,7 @@ class Resources:
                 (
                     "InventoryReserved",
                     "InventoryRejected",
+                    "PaymentActionRequired",
                     "PaymentSucceeded",
                     "PaymentFailed",
                     "ProductChanged",
@@ -80,6 +81,8 @@ class Resources:
             ),
             Queue("payments", ("InventoryReserved", "OrderCancelled"), visibility_timeout=60),
             Queue("images", (), visibility_timeout=120),
+            # Fed by the webhooks frontend (verified processor events), not by the topic.
+            Queue("payment-webhooks", (), visibility_timeout=60),
         )
     )
     tables: tuple[Table, ...] = (
@@ -101,6 +104,11 @@ class Resources:
     secrets: tuple[Secret, ...] = (
         Secret("jwt-signing-keys", "Private keys that sign access tokens (users service)"),
         Secret("jwt-public-keys", "JWKS of every current token-signing key (all services)"),
+        Secret("payment-gateway-key", "Secret API key of the payment processor (payments worker)"),
+        Secret(
+            "payment-webhook-secrets",
+            "Signing secrets of the processor's webhooks (payments webhooks frontend)",
+        ),
     )
 
     def queue(self, name: str) -> Queue:

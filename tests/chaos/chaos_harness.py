@@ -17,9 +17,9 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,18 @@ from ecommerce.events import (
 )
 from ecommerce.gateway_sim import create_app
 from ecommerce.gateway_sim.config import Latency, SimConfig
+from ecommerce.ops.reconcile import Sources, compare, render
 from ecommerce.orders import domain
 from ecommerce.orders.domain import Decision, Order, Status
 from ecommerce.orders.placement import RequestedLine, price_order
 from ecommerce.orders.store import OrderStore
-from ecommerce.resources import physical
+from ecommerce.payments.credentials import KEY_SECRET, FixedApiKey
+from ecommerce.payments.gateway_client import GatewayClient
+from ecommerce.payments.ledger import Ledger
+from ecommerce.platform.aws import AwsClients
+from ecommerce.resources import physical, secret_id
 
 REPO = Path(__file__).resolve().parents[2]
-GATEWAY_KEY = "sk_test_local"  # what the payments worker's GatewayClient sends
 UNIT_PRICE = 250
 
 GRACE_SECONDS = 4.0
@@ -297,6 +301,7 @@ class Gateway:
         app.on_response_prepare.append(self._count)
         self._server = TestServer(app, host="127.0.0.1")
         self._session: aiohttp.ClientSession | None = None
+        self._key: str | None = None
 
     @web.middleware
     async def _arrived(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -315,7 +320,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self._server.start_server()
-        self._session = aiohttp.ClientSession(headers={"Authorization": f"Bearer {GATEWAY_KEY}"})
+        self._session = aiohttp.ClientSession()
 
     async def close(self) -> None:
         if self._session is not None:
@@ -330,9 +335,23 @@ class Gateway:
     def charge_calls(self) -> int:
         return self.calls[("POST", "/v1/payment_intents")]
 
+    async def api_key(self) -> str:
+        """The key the payments worker charges with: the test's provisioned secret (the
+        simulator's account it reads)."""
+        if self._key is None:
+            clients = AwsClients(os.environ["AWS_REGION"])
+            try:
+                secrets = await clients.client("secretsmanager")
+                found = await secrets.get_secret_value(SecretId=secret_id(KEY_SECRET))
+                self._key = str(found["SecretString"])
+            finally:
+                await clients.close()
+        return self._key
+
     async def _get(self, path: str) -> Any:
         assert self._session is not None
-        async with self._session.get(self.url + path) as response:
+        headers = {"Authorization": f"Bearer {await self.api_key()}"}
+        async with self._session.get(self.url + path, headers=headers) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
@@ -602,3 +621,42 @@ class ChaosStack:
         for index, process in enumerate(self.workers):
             path = self.logs / f"{index:02d}-{process.name}-{process.pid}.log"
             await asyncio.to_thread(path.write_text, "\n".join(process.raw) + "\n")
+
+
+# ------------------------------------------------------------------------ reconciliation
+
+
+@dataclass
+class ExpectedOrders:
+    """The orders service's view, as the test drove it (the chaos tier runs the payments worker
+    without the orders service): each order's final status."""
+
+    final: dict[str, tuple[str, str | None]]
+
+    async def statuses(self, order_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        return {oid: self.final[oid] for oid in order_ids if oid in self.final}
+
+    async def confirmed_between(self, start: datetime, end: datetime) -> list[str]:
+        return [oid for oid, (status, _) in self.final.items() if status == "CONFIRMED"]
+
+
+async def assert_reconciled(
+    chaos: ChaosStack,
+    gateway: Gateway,
+    *,
+    confirmed: Iterable[str] = (),
+    cancelled: Mapping[str, str] | None = None,
+) -> None:
+    """`ecommerce payments reconcile` after a fault run: the processor, the ledger and the
+    orders' outcomes agree (nothing charged twice or left unrefunded, no refund lost)."""
+    final: dict[str, tuple[str, str | None]] = {oid: ("CONFIRMED", None) for oid in confirmed}
+    final.update({oid: ("CANCELLED", why) for oid, why in (cancelled or {}).items()})
+    async with aiohttp.ClientSession() as session:
+        sources = Sources(
+            GatewayClient(session, gateway.url, FixedApiKey(await gateway.api_key())),
+            Ledger(chaos.dynamodb, 60),
+            ExpectedOrders(final),
+        )
+        since = datetime.now(UTC) - timedelta(hours=1)
+        report = await compare(sources, since=since, settle=timedelta(0))
+    assert report.discrepancies == [], render(report)

@@ -20,6 +20,7 @@ from chaos_harness import (
     Gateway,
     WorkerProcess,
     add_product,
+    assert_reconciled,
     ids,
     inventory_reserved,
     new_order_id,
@@ -129,6 +130,7 @@ async def test_payments_killed_mid_message_charges_once(
     assert [e.type for e in outcomes] == ["PaymentSucceeded"] * (len(before) + 1), outcomes
     assert ids(outcomes) == {outcome_id(event.id, "PaymentSucceeded")}
     assert {e.payload["payment_id"] for e in outcomes} == {intent["id"]}
+    await assert_reconciled(chaos, gateway, confirmed=[order_id])
 
 
 @pytest.mark.parametrize("point", POINTS)

@@ -16,6 +16,7 @@ from chaos_harness import (
     ChaosStack,
     Gateway,
     add_product,
+    assert_reconciled,
     ids,
     inventory_rejected,
     inventory_reserved,
@@ -148,6 +149,15 @@ async def test_payments_charges_and_refunds_once(chaos: ChaosStack, gateways: An
     assert await worker.terminate(EXIT_WITHIN) == 0
     assert await queue_depth(chaos.sqs, queue) == 0
     assert await queue_depth(chaos.sqs, await chaos.url("payments-dlq")) == 0
+    await assert_reconciled(
+        chaos,
+        gateway,
+        confirmed=[approved.correlation_id],
+        cancelled={
+            declined.correlation_id: "payment_declined",
+            to_refund.correlation_id: "customer_cancelled",
+        },
+    )
 
 
 async def test_orders_makes_each_transition_once(

@@ -20,6 +20,7 @@ from chaos_harness import (
     Gateway,
     Observer,
     WorkerProcess,
+    assert_reconciled,
     inventory_reserved,
     new_order_id,
     queue_depth,
@@ -67,6 +68,7 @@ async def assert_charged_once(
     [intent] = await gateway.intents_for(event.correlation_id)
     assert intent["status"] == "succeeded" and outcome.payload["payment_id"] == intent["id"]
     assert await queue_depth(chaos.sqs, await chaos.url("payments")) == 0
+    await assert_reconciled(chaos, gateway, confirmed=[event.correlation_id])
 
 
 async def test_a_transient_gateway_error_is_retried_not_dead_lettered(

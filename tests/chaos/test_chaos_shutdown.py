@@ -18,6 +18,7 @@ from chaos_harness import (
     Gateway,
     WorkerProcess,
     add_product,
+    assert_reconciled,
     inventory_reserved,
     new_order_id,
     order_placed,
@@ -172,6 +173,7 @@ async def test_sigterm_lets_slow_handlers_finish(chaos: ChaosStack, gateways: An
     assert gateway.charge_calls == len(events), gateway.calls
     assert await queue_depth(chaos.sqs, await chaos.url("payments")) == 0
     assert await queue_depth(chaos.sqs, await chaos.url("payments-dlq")) == 0
+    await assert_reconciled(chaos, gateway, confirmed=[e.correlation_id for e in events])
 
 
 async def test_a_handler_over_the_grace_period_is_cut_short_and_handed_back(

@@ -14,6 +14,7 @@ from chaos_harness import (
     GRACE_SECONDS,
     ChaosStack,
     Gateway,
+    assert_reconciled,
     inventory_reserved,
     new_order_id,
     queue_depth,
@@ -59,3 +60,4 @@ async def test_a_slow_handler_keeps_its_message(chaos: ChaosStack, gateways: Any
     assert await queue_depth(chaos.sqs, queue) == 0
     assert await queue_depth(chaos.sqs, await chaos.url("payments-dlq")) == 0
     assert len(worker.logged("message_handled")) == 1
+    await assert_reconciled(chaos, gateway, confirmed=[event.correlation_id])

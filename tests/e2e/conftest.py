@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from devstack_runner import RunningStack, boot_stack, stop_stack
+from gateway_account import gateway_auth
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
 from ecommerce.devstack.provisioned import provisioning_enabled
@@ -45,6 +46,9 @@ def aws_call_log(server_dir: Path) -> Path:
     return server_dir / "aws-calls"
 
 
+PAYMENT_ACTION_EXPIRY_SECONDS = 20
+
+
 @pytest.fixture(scope="session")
 def stack_environ(
     original_environ: dict[str, str], stack_database_url: str | None, aws_call_log: Path
@@ -54,6 +58,9 @@ def stack_environ(
     env[CALL_LOG_ENV] = str(aws_call_log)
     # The tracing test reads the trace of the order it places: every trace is recorded.
     env.setdefault("ECOMMERCE_TRACE_SAMPLING", "all")
+    # Customer authentication: the expiry test waits this long for a payment_expired cancel.
+    env.setdefault("PAYMENT_ACTION_EXPIRY_SECONDS", str(PAYMENT_ACTION_EXPIRY_SECONDS))
+    env.setdefault("PAYMENT_EXPIRY_SWEEP_SECONDS", "1")
     if stack_database_url is not None:
         env["DATABASE_URL"] = stack_database_url
     if env.get("AWS_ENDPOINT_URL", "").strip() and provisioning_enabled(env):
@@ -74,3 +81,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """An HTTP client for one test."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+async def gateway_headers(stack: RunningStack, stack_environ: dict[str, str]) -> dict[str, str]:
+    """Authorization on the gateway simulator's account that the payments worker charges."""
+    return await gateway_auth(stack, stack_environ)

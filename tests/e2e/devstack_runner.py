@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from ecommerce.devstack.ports import free_port
@@ -76,22 +77,21 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes
 
 def processes_of(state_dir: Path) -> list[int]:
     """Live processes whose environment names this state directory: the stack's, all of it."""
-    marker = f"ECOMMERCE_STATE_DIR={state_dir}".encode()
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+    for process in psutil.process_iter():
+        if process.pid == os.getpid():
             continue
         try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
+            named = process.environ().get("ECOMMERCE_STATE_DIR") == str(state_dir)
+        except (psutil.Error, OSError):
             continue
-        if marker in environ.split(b"\0") and pid_alive(int(entry.name)):
-            found.append(int(entry.name))
+        if named and pid_alive(process.pid):
+            found.append(process.pid)
     return found
 
 
-def boot_stack(env: Mapping[str, str], state_dir: Path) -> RunningStack:
-    port = free_port()
+def boot_stack(env: Mapping[str, str], state_dir: Path, port: int | None = None) -> RunningStack:
+    port = port or free_port()
     output = state_dir.parent / f"{state_dir.name}-output.txt"
     child_env = dict(env)
     child_env["ECOMMERCE_STATE_DIR"] = str(state_dir)

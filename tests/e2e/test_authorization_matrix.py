@@ -15,7 +15,7 @@ from devstack_runner import RunningStack
 from shoppers import Customer, is_gateway_unauthorized, new_customer
 from test_catalog_admin_e2e import login
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

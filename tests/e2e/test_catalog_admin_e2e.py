@@ -15,7 +15,7 @@ import pytest
 from devstack_runner import RunningStack
 from PIL import Image
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

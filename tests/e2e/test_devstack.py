@@ -17,10 +17,10 @@ import pytest
 import redis.asyncio as aioredis
 from devstack_runner import REPO, RunningStack, boot_stack, http_get, stop_stack
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.environment import aws_environment
 from ecommerce.devstack.ports import free_port
 from ecommerce.devstack.process_groups import pid_alive
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.edge_routes import EDGE_ROUTES
 from ecommerce.gateway_routes import route_for
 from ecommerce.platform.aws import AwsClients

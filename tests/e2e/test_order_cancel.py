@@ -12,19 +12,21 @@ from shoppers import Customer, new_customer, stock_of, wait_for_stock
 
 pytestmark = pytest.mark.e2e
 
-GATEWAY_KEY = {"Authorization": "Bearer sk_test_local"}
+Headers = dict[str, str]
 
 
-async def gateway_refunds(session: aiohttp.ClientSession, gateway: str) -> list[dict[str, Any]]:
-    async with session.get(f"{gateway}/v1/refunds?limit=100", headers=GATEWAY_KEY) as response:
+async def gateway_refunds(
+    session: aiohttp.ClientSession, gateway: str, headers: Headers
+) -> list[dict[str, Any]]:
+    async with session.get(f"{gateway}/v1/refunds?limit=100", headers=headers) as response:
         assert response.status == 200
         return list((await response.json())["data"])
 
 
-async def intent_of(session: aiohttp.ClientSession, gateway: str, order_id: str) -> dict[str, Any]:
-    async with session.get(
-        f"{gateway}/v1/payment_intents?limit=100", headers=GATEWAY_KEY
-    ) as response:
+async def intent_of(
+    session: aiohttp.ClientSession, gateway: str, headers: Headers, order_id: str
+) -> dict[str, Any]:
+    async with session.get(f"{gateway}/v1/payment_intents?limit=100", headers=headers) as response:
         intents = (await response.json())["data"]
     [intent] = [pi for pi in intents if pi["metadata"].get("order_id") == order_id]
     return dict(intent)
@@ -38,7 +40,7 @@ async def cancel(customer: Customer, order_id: str) -> tuple[int, dict[str, Any]
 
 
 async def test_cancelling_a_confirmed_order_refunds_once_and_restocks(
-    stack: RunningStack, session: aiohttp.ClientSession
+    stack: RunningStack, session: aiohttp.ClientSession, gateway_headers: Headers
 ) -> None:
     gateway = stack.read()["endpoints"]["gateway"]
     customer = await new_customer(session, stack.edge)
@@ -58,11 +60,11 @@ async def test_cancelling_a_confirmed_order_refunds_once_and_restocks(
     assert again_status == 200 and again["history"] == cancelled["history"]
 
     assert await wait_for_stock(session, stack.edge, "p-014", before) == before
-    intent = await intent_of(session, gateway, order["id"])
+    intent = await intent_of(session, gateway, gateway_headers, order["id"])
     for _ in range(100):
         refunds = [
             r
-            for r in await gateway_refunds(session, gateway)
+            for r in await gateway_refunds(session, gateway, gateway_headers)
             if r["payment_intent"] == intent["id"]
         ]
         if refunds:
@@ -70,14 +72,16 @@ async def test_cancelling_a_confirmed_order_refunds_once_and_restocks(
         await asyncio.sleep(0.2)
     await asyncio.sleep(1)
     refunds = [
-        r for r in await gateway_refunds(session, gateway) if r["payment_intent"] == intent["id"]
+        r
+        for r in await gateway_refunds(session, gateway, gateway_headers)
+        if r["payment_intent"] == intent["id"]
     ]
     assert len(refunds) == 1
     assert refunds[0]["amount"] == intent["amount"] == order["total"]["amount"]
 
 
 async def test_a_cancel_racing_the_saga_ends_in_one_consistent_outcome(
-    stack: RunningStack, session: aiohttp.ClientSession
+    stack: RunningStack, session: aiohttp.ClientSession, gateway_headers: Headers
 ) -> None:
     gateway = stack.read()["endpoints"]["gateway"]
     customer = await new_customer(session, stack.edge)
@@ -98,7 +102,7 @@ async def test_a_cancel_racing_the_saga_ends_in_one_consistent_outcome(
     refunded: set[str] = set()
     for _ in range(100):  # refunds wait for charges still in flight: bounded, 20 s
         async with session.get(
-            f"{gateway}/v1/payment_intents?limit=100", headers=GATEWAY_KEY
+            f"{gateway}/v1/payment_intents?limit=100", headers=gateway_headers
         ) as response:
             intents = (await response.json())["data"]
         charged = {
@@ -106,7 +110,9 @@ async def test_a_cancel_racing_the_saga_ends_in_one_consistent_outcome(
             for pi in intents
             if pi["metadata"].get("order_id") in ids and pi["status"] == "succeeded"
         }
-        refunded = {r["payment_intent"] for r in await gateway_refunds(session, gateway)}
+        refunded = {
+            r["payment_intent"] for r in await gateway_refunds(session, gateway, gateway_headers)
+        }
         if charged <= refunded:
             break
         await asyncio.sleep(0.2)

@@ -12,11 +12,10 @@ from devstack_runner import RunningStack
 from shoppers import SETTLE_WITHIN, Customer, new_customer, stock_of, wait_for_stock
 from test_catalog_admin_e2e import jpeg, login
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-GATEWAY_KEY = {"Authorization": "Bearer sk_test_local"}
 WITHIN = SETTLE_WITHIN
 
 
@@ -33,7 +32,7 @@ async def eventually(check: Any, what: str) -> Any:
 
 
 async def test_admin_stocks_customer_buys_stranger_is_refused_customer_cancels(
-    stack: RunningStack, session: aiohttp.ClientSession
+    stack: RunningStack, session: aiohttp.ClientSession, gateway_headers: dict[str, str]
 ) -> None:
     edge, gateway = stack.edge, stack.read()["endpoints"]["gateway"]
     admin = Customer(
@@ -112,14 +111,14 @@ async def test_admin_stocks_customer_buys_stranger_is_refused_customer_cancels(
 
     async def refund() -> list[dict[str, Any]]:
         async with session.get(
-            f"{gateway}/v1/payment_intents?limit=100", headers=GATEWAY_KEY
+            f"{gateway}/v1/payment_intents?limit=100", headers=gateway_headers
         ) as response:
             intents = [
                 pi
                 for pi in (await response.json())["data"]
                 if pi["metadata"].get("order_id") == order["id"]
             ]
-        async with session.get(f"{gateway}/v1/refunds?limit=100", headers=GATEWAY_KEY) as r:
+        async with session.get(f"{gateway}/v1/refunds?limit=100", headers=gateway_headers) as r:
             return [
                 x
                 for x in (await r.json())["data"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 
 import aiohttp
@@ -51,7 +52,15 @@ async def test_one_trace_joins_the_request_and_every_worker(
     assert command.returncode == 0
     shown = output.decode()
     lines = shown.splitlines()
-    assert lines[0] == f"trace {trace_ids.pop()}"
+    assert lines[0] == f"trace {trace_ids.pop()} (order {order['id']})"
+    assert lines[1].split() == ["start", "took", "outcome", "span"]
+    spans = lines[2:-1]
+    assert all(" ms " in line for line in spans)
     for name in EXPECTED:
-        assert any(line.rstrip().endswith(name) for line in lines), shown
-    assert all(" ms " in line for line in lines[1:])
+        assert any(name in line for line in spans), shown
+    assert any(line.split()[-1] == "outbox-relay" for line in spans), shown
+    assert any("payment-gateway POST /v1/payment_intents" in line for line in spans), shown
+    assert not any(line.split()[-1] == "127.0.0.1" for line in spans), shown
+    shape = re.compile(r"^\+\s*[\d.]+ ms\s+([\d.]+ ms|open)\s+(ok|error|fault)\s+\S")
+    assert all(shape.match(line) for line in spans), shown
+    assert lines[-1].startswith("outcome: ok; error = ")

@@ -163,7 +163,7 @@ def test_every_frontend_is_bound_to_its_target_group() -> None:
 def test_overlay_deploy_env_has_every_key_terraform_writes(environment: str) -> None:
     keys = set(env_file(K8S / "overlays" / environment / "deploy.env"))
     expected = {f"ROLE_ARN_{n.upper().replace('-', '_')}" for n in declarations()}
-    expected |= {f"QUEUE_URL_{q.name.upper()}" for q in RESOURCES.queues}
+    expected |= {f"QUEUE_URL_{q.name.upper().replace('-', '_')}" for q in RESOURCES.queues}
     expected |= {f"TARGET_GROUP_ARN_{service.upper()}" for _, service in EDGE_ROUTES}
     expected |= {"AWS_REGION", "LB_SUBNETS_CIDR", "PRIVATE_SUBNETS_CIDR", "SECRETS_SHA256"}
     assert keys == expected

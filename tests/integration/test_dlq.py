@@ -379,6 +379,15 @@ async def test_the_command_lists_shows_and_redrives(
     (state / "stack.json").write_text(json.dumps({"endpoints": {"aws": aws_endpoint}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     env["ECOMMERCE_STATE_DIR"] = str(state)
+    dry = await ecommerce_dlq("redrive", "payments", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        f"dry run: would redrive 1 message(s) from {prefix}-payments-dlq to {prefix}-payments; "
+        "nothing moved"
+    ) in dry.stdout
+    assert "reason   poison: from the CLI test" in dry.stdout
+    assert (await queue_depth(sqs, pair.dlq_url)).total == 1
+    assert (await queue_depth(sqs, pair.source_url)).total == 0
     moved = await ecommerce_dlq("redrive", "payments", env=env)
     assert moved.returncode == 0, moved.stderr
     assert f"redrove 1 message(s) from {prefix}-payments-dlq to {prefix}-payments" in moved.stdout

@@ -18,6 +18,7 @@ from ecommerce.events import (
     new_event,
 )
 from ecommerce.gateway_sim import create_app
+from ecommerce.payments.credentials import FixedApiKey
 from ecommerce.payments.gateway_client import GatewayClient
 from ecommerce.payments.ledger import Ledger, PaymentStatus
 from ecommerce.payments.service import PaymentInProgress, Payments
@@ -31,7 +32,7 @@ async def gateway() -> AsyncIterator[tuple[GatewayClient, aiohttp.ClientSession,
     await server.start_server()
     async with aiohttp.ClientSession() as session:
         base = str(server.make_url("")).rstrip("/")
-        yield GatewayClient(session, base), session, base
+        yield GatewayClient(session, base, FixedApiKey("sk_test_local")), session, base
     await server.close()
 
 
@@ -144,3 +145,69 @@ async def test_cancel_refunds_once_and_cancel_first_forbids_the_charge(
     late_event, late_payload = reserved(early, "tok_visa")
     await payments.on_inventory_reserved(late_event, late_payload)
     assert await intents_for(session, base, early) == []
+
+
+async def test_a_card_that_needs_authentication_waits_for_the_customer(
+    dynamodb: Any, gateway: Any
+) -> None:
+    client, session, base = gateway
+    publisher = RecordingPublisher()
+    ledger = Ledger(dynamodb, 60)
+    payments = Payments(ledger, client, publisher)  # type: ignore[arg-type]
+    order_id = str(uuid.uuid4())
+    event, payload = reserved(order_id, "tok_threeDSecure2Required")
+    await payments.on_inventory_reserved(event, payload)
+    await payments.on_inventory_reserved(event, payload)  # redelivered: told again, not charged
+    assert [e.type for e in publisher.events] == ["PaymentActionRequired"] * 2
+    action = publisher.events[0].payload
+    [intent] = await intents_for(session, base, order_id)
+    assert action["payment_id"] == intent["id"]
+    assert action["client_secret"] == intent["client_secret"]
+    assert action["next_action"]["redirect_to_url"]["url"].endswith(intent["id"])
+    record = await ledger.get(order_id)
+    assert record is not None and record.status is PaymentStatus.ACTION_REQUIRED
+
+
+async def test_a_cancel_while_waiting_calls_the_payment_off(dynamodb: Any, gateway: Any) -> None:
+    client, session, base = gateway
+    ledger = Ledger(dynamodb, 60)
+    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    order_id = str(uuid.uuid4())
+    event, payload = reserved(order_id, "tok_threeDSecure2Required")
+    await payments.on_inventory_reserved(event, payload)
+    expired = OrderCancelled(order_id=order_id, reason="payment_expired")
+    await payments.on_order_cancelled(event, expired)
+    await payments.on_order_cancelled(event, expired)
+    [intent] = await intents_for(session, base, order_id)
+    assert intent["status"] == "canceled"
+    record = await ledger.get(order_id)
+    assert record is not None and record.status is PaymentStatus.CANCELLED
+    # The customer authenticates too late: the processor refuses, nothing is charged.
+    async with session.post(
+        f"{base}/test/authenticate/{intent['id']}", data={"outcome": "succeed"}
+    ) as response:
+        assert response.status == 400
+
+
+async def test_a_cancel_after_the_customer_paid_refunds(dynamodb: Any, gateway: Any) -> None:
+    client, session, base = gateway
+    ledger = Ledger(dynamodb, 60)
+    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    order_id = str(uuid.uuid4())
+    event, payload = reserved(order_id, "tok_threeDSecure2Required")
+    await payments.on_inventory_reserved(event, payload)
+    [intent] = await intents_for(session, base, order_id)
+    async with session.post(
+        f"{base}/test/authenticate/{intent['id']}", data={"outcome": "succeed"}
+    ) as response:
+        assert response.status == 200  # paid; its webhook has not been applied yet
+    await payments.on_order_cancelled(
+        event, OrderCancelled(order_id=order_id, reason="payment_expired")
+    )
+    record = await ledger.get(order_id)
+    assert record is not None
+    assert (record.status, record.approved, record.refund_status) == (
+        PaymentStatus.COMPLETED,
+        True,
+        "REFUNDED",
+    )

@@ -10,15 +10,9 @@ from multidict import CIMultiDict
 
 from ecommerce.cli import COMMANDS, build_parser
 from ecommerce.devstack.backoff import Backoff
-from ecommerce.devstack.bootstrap import (
-    DEFAULT_ADMIN_EMAIL,
-    DEFAULT_ADMIN_PASSWORD,
-    Missing,
-    admin_credentials,
-    optional_function,
-)
 from ecommerce.devstack.command import _redact
-from ecommerce.devstack.console import render_line
+from ecommerce.devstack.console_lines import brief_line, escape_controls, render_line
+from ecommerce.devstack.demo_data import admin_credentials
 from ecommerce.devstack.edge import (
     forward_request_headers,
     forward_response_headers,
@@ -31,8 +25,9 @@ from ecommerce.devstack.environment import (
     service_url_variable,
 )
 from ecommerce.devstack.postgres import database_dsn
-from ecommerce.devstack.processes import PROCESSES, Kind, module_runnable
+from ecommerce.devstack.processes import PROCESSES, Kind
 from ecommerce.devstack.provision import queue_policy, redrive_policy, subscription_attributes
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import describe_exit
@@ -91,14 +86,6 @@ def test_every_routed_service_has_a_handler_and_names_are_unique() -> None:
     assert next(spec for spec in PROCESSES if spec.kind is Kind.GATEWAY).module == (
         "ecommerce.gateway_sim"
     )
-
-
-def test_module_runnable_tells_missing_modules_apart() -> None:
-    assert module_runnable("json.tool")  # a module
-    assert module_runnable("venv")  # a package with __main__
-    assert not module_runnable("json")  # a package without __main__
-    assert not module_runnable("handlers.no_such_handler")
-    assert not module_runnable("no_such_package.module")
 
 
 def test_problem_documents_follow_rfc_9457() -> None:
@@ -295,15 +282,6 @@ def test_admin_credentials_default_only_when_unset() -> None:
     assert admin_credentials(chosen) == ("a@b.c", "pw", False)
 
 
-def test_optional_functions() -> None:
-    found: object = optional_function("json", "dumps")
-    assert found is json.dumps
-    with pytest.raises(Missing):
-        optional_function("ecommerce.no_such_context.seed", "seed")
-    with pytest.raises(Missing):
-        optional_function("json", "no_such_function")
-
-
 def test_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ECOMMERCE_STATE_DIR", raising=False)
     assert StateDir.from_env(tmp_path).root == tmp_path / ".devstack"
@@ -327,3 +305,41 @@ def test_the_default_admin_password_passes_the_users_password_policy() -> None:
     from ecommerce.users.domain import check_password_policy
 
     check_password_policy(DEFAULT_ADMIN_PASSWORD, DEFAULT_ADMIN_EMAIL)
+
+
+def record_line(**fields: object) -> str:
+    return json.dumps({"timestamp": "2030-01-02T03:04:05.678Z", "level": "info", **fields})
+
+
+def test_the_brief_console_shows_one_line_per_request_and_event_and_no_metric_documents() -> None:
+    request = record_line(
+        event="http_request",
+        method="GET",
+        path="/orders/o-1",
+        route="/orders/{id}",
+        status=200,
+        duration_ms=12.4,
+        request_id="r-1",
+    )
+    assert brief_line(request) == "03:04:05 GET /orders/o-1 -> 200 (12 ms)"
+    reserved = record_line(
+        event="stock_reserved", event_type="OrderPlaced", order_id="o-1", message_id="m-1"
+    )
+    shown = brief_line(reserved)
+    assert shown == "03:04:05 info    stock_reserved event_type=OrderPlaced order_id=o-1"
+    assert brief_line(record_line(event="message_handled", event_type="OrderPlaced")) is None
+    emf = json.dumps({"_aws": {"CloudWatchMetrics": []}, "Latency": [1.0] * 300})
+    assert brief_line(emf) is None
+    assert brief_line(record_line(event="http_request", method="GET", path="/readyz")) is None
+    assert brief_line(record_line(event="cache_miss", level="debug")) is None
+    assert brief_line("") is None
+    assert brief_line("plain text") == "plain text"
+    assert "\x1b[31m" in str(brief_line(record_line(event="boom", level="error"), color=True))
+
+
+def test_control_characters_are_shown_escaped_in_both_consoles() -> None:
+    sneaky = record_line(event="http_request", method="GET", path="/a\x00b\x1b[2Jc", status=404)
+    assert brief_line(sneaky) == "03:04:05 GET /a\\x00b\\x1b[2Jc -> 404"
+    assert "\x00" not in render_line(sneaky) and "\x1b" not in render_line(sneaky)
+    assert render_line("raw \x07 bell\tand tab") == "raw \\x07 bell\tand tab"
+    assert escape_controls("\x85next line") == "\\x85next line"

@@ -3,11 +3,12 @@ recent history, and deleting a recent message twice stays harmless."""
 
 from __future__ import annotations
 
+import gc
 import uuid
 
 import pytest
 from moto.sns.models import sns_backends
-from moto.sqs.models import SQSBackend
+from moto.sqs.models import Message, SQSBackend
 
 from ecommerce.devstack import moto_fixes
 
@@ -42,3 +43,20 @@ def test_a_topic_remembers_only_its_recent_messages() -> None:
     for n in range(20):
         topic.publish(f"m{n}")
     assert [sent[1] for sent in topic.sent_notifications] == [f"m{n}" for n in range(15, 20)]
+
+
+def test_messages_moto_has_let_go_of_are_freed() -> None:
+    sqs = SQSBackend("us-east-1", ACCOUNT)
+    sqs.create_queue("freed")
+    for n in range(50):
+        sqs.send_message("freed", f"m{n}")
+        (message,) = sqs.receive_message("freed", 1, 0, 30)
+        handle = message.receipt_handle
+        assert handle is not None
+        sqs.delete_message("freed", handle)
+    del message
+    gc.collect()
+    alive = [m for m in gc.get_objects() if isinstance(m, Message) and m.body.startswith("m")]
+    assert alive == []
+    sqs.send_message("freed", "still listed")
+    assert any(m.body == "still listed" for m in Message.instances_tracked)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import BaseModel
@@ -11,10 +11,19 @@ from ecommerce.events import (
     OrderCancelled,
     OrderConfirmed,
     OrderPlaced,
+    PaymentActionRequired,
     PaymentFailed,
     PaymentSucceeded,
 )
-from ecommerce.orders.domain import Order, Reason, Status, apply, decide, decide_cancel
+from ecommerce.orders.domain import (
+    Order,
+    Reason,
+    Status,
+    apply,
+    decide,
+    decide_cancel,
+    decide_expiry,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 USD = Money(amount=500, currency="USD")
@@ -93,3 +102,66 @@ def test_customer_cancel_applies_until_cancelled(status: Status) -> None:
     decision = decide_cancel(order(status))
     assert decision.transitions == ((Status.CANCELLED, Reason.CUSTOMER_CANCELLED),)
     assert not decide_cancel(order(Status.CANCELLED)).changes
+
+
+# --- customer authentication (3-D Secure) and its expiry -------------------------------------
+
+ACTION = PaymentActionRequired(
+    order_id="o-1",
+    payment_id="pi_1",
+    client_secret="pi_1_secret_x",
+    next_action={"type": "redirect_to_url", "redirect_to_url": {"url": "https://x/pi_1"}},
+)
+EXPIRY = timedelta(minutes=15)
+
+
+def test_an_order_waits_for_the_customer_then_a_payment_confirms_it() -> None:
+    waiting = run(Status.RESERVED, ACTION)
+    assert waiting.status is Status.PAYMENT_ACTION_REQUIRED
+    assert waiting.payment_action is not None
+    assert waiting.payment_action.client_secret == "pi_1_secret_x"
+    decision = decide(waiting, PAID)
+    assert decision.emits == (OrderConfirmed(order_id="o-1"),)
+    confirmed = apply(waiting, decision, "PaymentSucceeded", NOW)
+    assert confirmed.status is Status.CONFIRMED and confirmed.payment_action is None
+
+
+def test_an_action_overtaking_its_reservation_passes_through_reserved() -> None:
+    waiting = run(Status.PENDING, ACTION)
+    assert [t.to_status for t in waiting.history] == [
+        Status.RESERVED,
+        Status.PAYMENT_ACTION_REQUIRED,
+    ]
+
+
+def test_a_failed_authentication_cancels_and_releases() -> None:
+    waiting = run(Status.RESERVED, ACTION)
+    decision = decide(waiting, DECLINED)
+    assert decision.emits == (OrderCancelled(order_id="o-1", reason="payment_declined"),)
+    assert apply(waiting, decision, "PaymentFailed", NOW).payment_action is None
+
+
+@pytest.mark.parametrize("status", [Status.CONFIRMED, Status.CANCELLED])
+def test_a_late_action_request_changes_nothing(status: Status) -> None:
+    assert not decide(order(status), ACTION).changes
+
+
+def test_a_waiting_order_expires_after_the_expiry_only() -> None:
+    waiting = run(Status.RESERVED, ACTION)
+    assert not decide_expiry(waiting, NOW + EXPIRY - timedelta(seconds=1), EXPIRY).changes
+    decision = decide_expiry(waiting, NOW + EXPIRY, EXPIRY)
+    assert decision.emits == (OrderCancelled(order_id="o-1", reason="payment_expired"),)
+    expired = apply(waiting, decision, "payment_expired", NOW + EXPIRY)
+    assert (expired.status, expired.reason) == (Status.CANCELLED, Reason.PAYMENT_EXPIRED)
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.RESERVED, Status.CONFIRMED])
+def test_only_a_waiting_order_expires(status: Status) -> None:
+    assert not decide_expiry(order(status), NOW + 10 * EXPIRY, EXPIRY).changes
+
+
+def test_a_customer_may_cancel_a_waiting_order() -> None:
+    waiting = run(Status.RESERVED, ACTION)
+    assert decide_cancel(waiting).emits == (
+        OrderCancelled(order_id="o-1", reason="customer_cancelled"),
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from ecommerce.platform import settings_models
 
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 
@@ -21,9 +22,11 @@ class CartSettings:
 
     @classmethod
     def from_env(cls) -> CartSettings:
-        ttl = os.environ.get("CART_TTL_SECONDS", "").strip()
-        prefix = os.environ.get("CART_KEY_PREFIX", "").strip()
+        """From CART_TTL_SECONDS and CART_KEY_PREFIX, read through the cart's settings model
+        (`SettingsError`, naming the variable, when one is bad)."""
+        read_from_env: settings_models.CartSettings = settings_models.read(
+            settings_models.CartSettings
+        )
         return cls(
-            ttl_seconds=int(ttl) if ttl else DEFAULT_TTL_SECONDS,
-            key_prefix=prefix or "cart:",
+            ttl_seconds=read_from_env.cart_ttl_seconds, key_prefix=read_from_env.cart_key_prefix
         )

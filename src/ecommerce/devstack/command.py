@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from ecommerce.devstack import bootstrap
+from ecommerce.devstack import demo_data
 from ecommerce.devstack.console import Console, route_structlog
 from ecommerce.devstack.edge_main import ISSUER_ENV, UPSTREAMS_ENV
 from ecommerce.devstack.environment import (
@@ -49,7 +49,7 @@ from ecommerce.devstack.postgres import (
     stop_stale_server,
 )
 from ecommerce.devstack.process_groups import group_alive, kill_group, signal_group
-from ecommerce.devstack.processes import PROCESSES, Kind, runnable
+from ecommerce.devstack.processes import PROCESSES, Kind
 from ecommerce.devstack.provision import provision
 from ecommerce.devstack.provisioned import (
     PROVISION_ENV,
@@ -59,23 +59,25 @@ from ecommerce.devstack.provisioned import (
 )
 from ecommerce.devstack.redis_server import start_redis
 from ecommerce.devstack.servers import EmbeddedServer, start_server
+from ecommerce.devstack.settings import DEFAULT_EDGE_PORT, DevSettings
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
+from ecommerce.devstack.webhook_endpoint import register_webhook_endpoint
 from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.settings_models import SettingsError, read
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
 EDGE_PORT_ENV = "ECOMMERCE_EDGE_PORT"
 COUNT_CALLS_ENV = "ECOMMERCE_EMULATOR_COUNT_CALLS"
 """`1`: the emulators count the calls they serve (`devstack.emulator_calls`), for benchmarks."""
-DEFAULT_EDGE_PORT = 8080
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=None,
         help=f"edge port (default: ${EDGE_PORT_ENV} or {DEFAULT_EDGE_PORT})",
     )
@@ -87,6 +89,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--quiet", action="store_true", help="do not echo the processes' logs (files only)"
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="echo every log line (metric documents, probes, debug); by default one line per "
+        "request or event, warnings and errors",
+    )
+    parser.add_argument(
         "--no-provision",
         dest="provision",
         action="store_false",
@@ -96,19 +104,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    configured = os.environ.get(EDGE_PORT_ENV, "").strip()
-    if args.port is None and configured and not configured.isdigit():
-        print(f"ecommerce dev: ${EDGE_PORT_ENV} must be a port number, not {configured!r}")
+    try:
+        settings: DevSettings = read(DevSettings)
+    except SettingsError as error:
+        for line in str(error).splitlines():
+            print(f"ecommerce dev: {line}")
         return 2
-    port = args.port if args.port is not None else int(configured or DEFAULT_EDGE_PORT)
+    port = args.port if args.port is not None else settings.ecommerce_edge_port
     options = DevOptions(
         edge_port=port,
+        snapshot_seconds=settings.ecommerce_emulator_snapshot_seconds,
         reset=args.reset,
         start=args.start,
         quiet=args.quiet,
+        verbose=args.verbose,
         provision=args.provision and provisioning_enabled(),
     )
     return asyncio.run(DevStack(options, StateDir.from_env()).main())
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -117,7 +135,10 @@ class DevOptions:
     reset: bool = False
     start: bool = True
     quiet: bool = False
+    verbose: bool = False
     provision: bool = True
+    snapshot_seconds: float = 10.0
+    """How often the AWS emulators write their state while busy (0: only at stop)."""
 
 
 class StartupFailed(RuntimeError):
@@ -128,7 +149,7 @@ class DevStack:
     def __init__(self, options: DevOptions, state: StateDir) -> None:
         self._options = options
         self._state = state
-        self._console = Console(echo=not options.quiet)
+        self._console = Console(echo=not options.quiet, verbose=options.verbose)
         self._base_env = dict(os.environ)
         self._owned = OwnedProcesses(state.owned_file)
         self._servers: list[EmbeddedServer] = []
@@ -224,9 +245,7 @@ class DevStack:
         # issuer (the users service publishes its discovery document through it) unless
         # TOKEN_ISSUER names one.
         self._issuer = self._base_env.get("TOKEN_ISSUER", "").strip() or None
-        present, missing = await asyncio.to_thread(runnable, PROCESSES)
-        for spec in missing:
-            self.say(f"skipping {spec.name}: module {spec.module} does not exist yet")
+        present = list(PROCESSES)
         gateway_url = self._base_env.get("PAYMENT_GATEWAY_URL", "").strip() or None
         if gateway_url:
             present = [spec for spec in present if spec.kind is not Kind.GATEWAY]
@@ -366,6 +385,8 @@ class DevStack:
             self._state.logs,
             owned=self._owned,
             count_calls=self._base_env.get(COUNT_CALLS_ENV, "").strip() == "1",
+            state_dir=self._state.emulators_dir,
+            snapshot_every=self._options.snapshot_seconds,
         )
         for server in emulators.servers:
             self._servers.append(server)
@@ -386,7 +407,7 @@ class DevStack:
                 self.say("provisioning topics, queues, tables, buckets and secrets")
                 async with asyncio.TaskGroup() as group:
                     provisioning = group.create_task(provision(clients, progress=self.say))
-                    group.create_task(bootstrap.apply_migrations(database_url, self.say))
+                    group.create_task(demo_data.apply_migrations(database_url, self.say))
                 topic_arn = provisioning.result()
             else:
                 self.say(f"provisioning off ({PROVISION_ENV}=off or --no-provision): checking")
@@ -395,11 +416,27 @@ class DevStack:
                     topic_arn = await check_provisioned(clients, topic_arn=given, progress=self.say)
                 except NotProvisioned as missing:
                     raise StartupFailed(str(missing)) from None
-                await bootstrap.apply_migrations(database_url, self.say)
-            await bootstrap.seed(clients, self.say)
+                await demo_data.apply_migrations(database_url, self.say)
+            await demo_data.seed(clients, self.say)
+            await self._connect_webhooks(clients)
         finally:
             await clients.close()
         return topic_arn
+
+    async def _connect_webhooks(self, clients: AwsClients) -> None:
+        """Our own simulator delivers its webhooks to the edge (a given gateway is the user's
+        to configure: docs/payments.md)."""
+        assert self._supervisor is not None and self._endpoints is not None
+        if self._endpoints.gateway is None or not any(
+            child.spec.kind is Kind.GATEWAY for child in self._supervisor.children
+        ):
+            return
+        await register_webhook_endpoint(
+            clients,
+            self._endpoints.gateway,
+            f"{self._endpoints.edge}/webhooks/payments",
+            self.say,
+        )
 
     async def _start_edge(self, upstreams: dict[str, str]) -> EmbeddedServer:
         """The edge in a process of its own (`edge_main`), on the port asked for."""

@@ -1,14 +1,14 @@
 """The terminal and the log files, written by one thread so the event loop never blocks on them.
 
 Every child's output goes, line by line, to its log file unchanged, and is echoed to the
-terminal prefixed with the child's name, with its JSON log line rendered readably.
+terminal prefixed with the child's name: briefly by default, every line with `verbose`
+(`console_lines` says what each shows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import queue
 import sys
@@ -19,11 +19,11 @@ from typing import BinaryIO, TextIO, cast
 
 import structlog
 
+from ecommerce.devstack.console_lines import brief_line, render_line
+
 SUPERVISOR = "devstack"
 
 _COLORS = ("36", "33", "35", "32", "34", "96", "93", "95", "92", "94")
-_LEVEL_COLORS = {"warning": "33", "error": "31", "critical": "31", "exception": "31"}
-_SHOWN_FIRST = ("timestamp", "level", "event", "service")
 
 
 @dataclass(eq=False)
@@ -49,10 +49,16 @@ _Item = _Write | _Close | None
 
 class Console:
     def __init__(
-        self, stream: TextIO | None = None, *, echo: bool = True, color: bool | None = None
+        self,
+        stream: TextIO | None = None,
+        *,
+        echo: bool = True,
+        color: bool | None = None,
+        verbose: bool = True,
     ) -> None:
         self._stream = stream or sys.stdout
         self._echo = echo
+        self._verbose = verbose
         if color is None:
             color = self._stream.isatty() and "NO_COLOR" not in os.environ
         self._color = color
@@ -82,8 +88,16 @@ class Console:
         """One line a child wrote: into its log file as is, onto the terminal rendered."""
         text = None
         if echo and self._echo:
-            rendered = render_line(line.decode("utf-8", "replace").rstrip("\r\n"), self._color)
-            text = "\n".join(self._prefix(name) + part for part in rendered.splitlines() or [""])
+            decoded = line.decode("utf-8", "replace").rstrip("\r\n")
+            rendered = (
+                render_line(decoded, self._color)
+                if self._verbose
+                else brief_line(decoded, self._color)
+            )
+            if rendered is not None:
+                text = "\n".join(
+                    self._prefix(name) + part for part in rendered.splitlines() or [""]
+                )
         self._emit(_Write(log, line, text))
 
     async def open_log(self, path: Path) -> LogFile:
@@ -195,36 +209,3 @@ def route_structlog(console: Console, name: str = SUPERVISOR) -> None:
         ),
         cache_logger_on_first_use=False,
     )
-
-
-def render_line(line: str, color: bool = False) -> str:
-    """A JSON log line as `HH:MM:SS level event key=value ...`; other lines unchanged."""
-    if not line.startswith("{"):
-        return line
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError:
-        return line
-    if not isinstance(record, dict):
-        return line
-    timestamp = str(record.get("timestamp", ""))
-    clock = timestamp[11:19] if len(timestamp) >= 19 else timestamp
-    level = str(record.get("level", ""))
-    event = str(record.get("event", ""))
-    exception = record.pop("exception", None)
-    extras = " ".join(
-        f"{key}={_value(value)}" for key, value in record.items() if key not in _SHOWN_FIRST
-    )
-    level_text = f"{level:<7}"
-    if color and level in _LEVEL_COLORS:
-        level_text = f"\x1b[{_LEVEL_COLORS[level]}m{level_text}\x1b[0m"
-    text = " ".join(part for part in (clock, level_text, event, extras) if part.strip())
-    if exception:
-        text += "\n" + str(exception).rstrip()
-    return text
-
-
-def _value(value: object) -> str:
-    if isinstance(value, str):
-        return value if value and " " not in value else json.dumps(value)
-    return json.dumps(value, separators=(",", ":"), default=str)

@@ -24,19 +24,29 @@ upstream as it is; `apply()` installs them in the emulator process (`moto_main`)
    12 KB an order. The fix keeps the last `RECENT` of each: a repeated delete of any recent
    message is still harmless.
 
+4. **Every model instance no longer lives forever.** moto's `BaseModel.__new__` appends each
+   instance it creates (every SQS message and its copy handed to a receive, every DynamoDB
+   item version, every S3 key) to a class-wide list, `instances_tracked`, for its dashboard
+   (`/moto-api/data.json`); nothing ever removes them, so the emulator kept every message ever
+   sent, about 3 KB each. The fix tracks instances by weak reference: the dashboard still
+   lists what exists, and what moto has let go of is freed.
+
 All are checked against the moto version they were written for; with another version they are
 left out (and the emulator works as moto does), so an upgrade never runs a stale copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from moto import __version__ as moto_version
+from moto.core.common_models import BaseModel
 from moto.core.utils import unix_time
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -56,7 +66,7 @@ log = logging.getLogger(__name__)
 WRITTEN_FOR = ("5.2.",)
 """moto releases whose code these functions mirror."""
 
-RECENT = 10_000
+RECENT = 1_000
 """How many published messages a topic, and deleted receipt handles a queue, remember."""
 
 _applied = False
@@ -74,6 +84,7 @@ def apply() -> bool:
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     _forget_old(Topic, "sent_notifications", lambda: deque(maxlen=RECENT))
     _forget_old(Queue, "deleted_messages", lambda: RecentSet(RECENT))
+    BaseModel.__new__ = _tracked_weakly  # type: ignore[method-assign]
     _applied = True
     return True
 
@@ -103,6 +114,40 @@ class RecentSet:
             self._members[member] = None
         while len(self._members) > self._size:
             del self._members[next(iter(self._members))]
+
+
+class WeakInstances:
+    """A class's live instances, held by weak reference; `append` as moto's list has it."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, weakref.ref[Any]] = {}
+
+    def append(self, instance: Any) -> None:
+        key, refs = id(instance), self._refs
+
+        def gone(ref: weakref.ref[Any]) -> None:
+            if refs.get(key) is ref:
+                del refs[key]
+
+        # A class with __slots__ and no __weakref__ is left untracked.
+        with contextlib.suppress(TypeError):
+            refs[key] = weakref.ref(instance, gone)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (found for ref in list(self._refs.values()) if (found := ref()) is not None)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+
+def _tracked_weakly(cls: Any, *args: Any, **kwargs: Any) -> Any:
+    instance = super(BaseModel, cls).__new__(cls)
+    tracked = cls.__dict__.get("instances_tracked")
+    if not isinstance(tracked, WeakInstances):  # a new class, or moto's reset put a list back
+        tracked = WeakInstances()
+        cls.instances_tracked = tracked
+    tracked.append(instance)
+    return instance
 
 
 def _forget_old(model: type, attribute: str, bounded: Any) -> None:

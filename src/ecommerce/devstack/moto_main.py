@@ -17,16 +17,23 @@ The local stack runs two of these: one for DynamoDB, one for SNS, SQS, S3 and Se
 (which must share a process: moto delivers SNS and S3 notifications to SQS in memory), so that
 neither waits for the other's CPU time.
 
+With `--state FILE` what the emulator holds survives a restart (`moto_state`): restored from
+the file at start, written back every `--snapshot-every` seconds while requests come in, and on
+SIGTERM.
+
     python -m ecommerce.devstack.moto_main -H 127.0.0.1 -p 5000 [--count-calls]
+        [--state FILE [--snapshot-every SECONDS]]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import waitress
@@ -34,6 +41,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 
 from ecommerce.devstack import moto_fixes, moto_patches
 from ecommerce.devstack.emulator_calls import CallCounter
+from ecommerce.devstack.moto_state import Snapshots, restore
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 THREADS = 64
@@ -43,13 +51,29 @@ THREADS = 64
 class SerialDynamoDB:
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             return self._app(environ, start_response)
-        with self._lock:
+        with self.lock:
             return list(self._app(environ, start_response))
+
+
+FIXES_SWITCH = "ECOMMERCE_MOTO_FIXES"
+
+
+class Touching:
+    """Tells the snapshots that a request came in (moto's own API, the health probe, aside)."""
+
+    def __init__(self, app: WsgiApp, snapshots: Snapshots) -> None:
+        self._app = app
+        self._snapshots = snapshots
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            self._snapshots.touched()
+        return self._app(environ, start_response)
 
 
 def main() -> None:
@@ -61,24 +85,44 @@ def main() -> None:
         action="store_true",
         help="count requests by service and operation (GET /_emulator/calls)",
     )
+    parser.add_argument("--state", type=Path, help="keep what the emulator holds in this file")
+    parser.add_argument(
+        "--snapshot-every",
+        type=float,
+        default=10.0,
+        help="with --state: seconds between snapshots while requests come in (0: at exit only)",
+    )
     args = parser.parse_args()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: sys.exit(0))
     moto_patches.apply()
-    moto_fixes.apply()
-    app: WsgiApp = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+    if os.environ.get(FIXES_SWITCH, "1") != "0":  # "0": moto as released, to measure the fixes
+        moto_fixes.apply()
+    serial = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+    app: WsgiApp = serial
+    snapshots = None
+    if args.state is not None:
+        restored = restore(args.state)
+        print(f"state {args.state}: " + (f"restored {', '.join(restored)}" if restored else "new"))
+        snapshots = Snapshots(args.state, args.snapshot_every, hold=serial.lock)
+        snapshots.start()
+        app = Touching(app, snapshots)
     if args.count_calls:
         app = CallCounter(app)
-    waitress.serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=THREADS,
-        connection_limit=1000,
-        channel_timeout=60,
-        ident="moto",
-        _quiet=True,
-    )
+    try:
+        waitress.serve(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=THREADS,
+            connection_limit=1000,
+            channel_timeout=60,
+            ident="moto",
+            _quiet=True,
+        )
+    finally:
+        if snapshots is not None:
+            print(f"state {args.state}: {snapshots.final()} bytes written")
 
 
 if __name__ == "__main__":

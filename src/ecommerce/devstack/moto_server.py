@@ -3,6 +3,7 @@
 Two of them (`start_emulators`): one for DynamoDB, one for SNS, SQS, S3 and Secrets Manager,
 reached through `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL`, the SDK's own variables. A
 saga step costs both DynamoDB and SQS work; in one process the two took turns on one core.
+Given a state directory, each keeps what it holds in a file of its own there (`moto_state`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,18 @@ async def start_moto(
     owned: OwnedProcesses | None = None,
     name: str = "moto",
     count_calls: bool = False,
+    state: Path | None = None,
+    snapshot_every: float = 10.0,
 ) -> EmbeddedServer:
+    """A moto server; with `state`, a file that keeps what it holds across restarts (written
+    every `snapshot_every` seconds while requests come in, 0: only at stop)."""
     port = port or free_port()
     url = f"http://{LOOPBACK}:{port}"
     argv = [sys.executable, "-m", "ecommerce.devstack.moto_main", "-H", LOOPBACK, "-p", str(port)]
     if count_calls:
         argv.append("--count-calls")
+    if state is not None:
+        argv += ["--state", str(state), "--snapshot-every", str(snapshot_every)]
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_ENDPOINT")}
     env["PYTHONUNBUFFERED"] = "1"
 
@@ -67,16 +74,36 @@ class Emulators:
 
 
 async def start_emulators(
-    log_dir: Path, *, owned: OwnedProcesses | None = None, count_calls: bool = False
+    log_dir: Path,
+    *,
+    owned: OwnedProcesses | None = None,
+    count_calls: bool = False,
+    state_dir: Path | None = None,
+    snapshot_every: float = 10.0,
 ) -> Emulators:
-    """Both emulators, started side by side; if one fails, the other is stopped too."""
+    """Both emulators, started side by side; if one fails, the other is stopped too.
+
+    With `state_dir`, each keeps its state there (`moto.pickle`, `moto-dynamodb.pickle`).
+    """
+
+    def state(name: str) -> Path | None:
+        return state_dir / f"{name}.pickle" if state_dir is not None else None
+
     started = await asyncio.gather(
-        start_moto(log_dir / "moto.log", owned=owned, count_calls=count_calls),
+        start_moto(
+            log_dir / "moto.log",
+            owned=owned,
+            count_calls=count_calls,
+            state=state("moto"),
+            snapshot_every=snapshot_every,
+        ),
         start_moto(
             log_dir / "moto-dynamodb.log",
             owned=owned,
             name="moto-dynamodb",
             count_calls=count_calls,
+            state=state("moto-dynamodb"),
+            snapshot_every=snapshot_every,
         ),
         return_exceptions=True,
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import psutil
 
 from ecommerce.devstack.owned import OwnedProcesses
 from ecommerce.devstack.ports import LOOPBACK, free_port
@@ -163,10 +164,10 @@ async def stop_stale_server(data_dir: Path, say: Callable[[str], None]) -> None:
 
 def _is_postgres_on(pid: int, data_dir: Path) -> bool:
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
+        argv = psutil.Process(pid).cmdline()
+    except (psutil.Error, OSError):
         return False
-    return bool(argv) and argv[0].endswith(b"postgres") and str(data_dir).encode() in argv
+    return bool(argv) and argv[0].endswith("postgres") and str(data_dir) in argv
 
 
 async def _initdb(

@@ -2,8 +2,9 @@
 
 Every child starts a new session, so that the terminal's Ctrl-C reaches only the supervisor,
 and so that signalling the group reaches whatever the child started in turn (PostgreSQL's
-backends, for one). Liveness checks read `/proc` so that zombies count as gone and a recycled
-pid is told apart from the process we started (by its start time).
+backends, for one). Liveness checks go through psutil (Linux and macOS alike) so that zombies
+count as gone and a recycled pid is told apart from the process we started (by its start
+time).
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-_PROC = Path("/proc")
+import psutil
+
+_GONE = (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied, ProcessLookupError)
+_DEAD = (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
 
 
 def start_ticks(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot, or None if it does not exist."""
+    """The process's start time (hundredths of a second since the epoch), or None if it does
+    not run (zombies do not count)."""
     try:
-        stat = (_PROC / str(pid) / "stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        process = psutil.Process(pid)
+        if process.status() in _DEAD:
+            return None
+        return round(process.create_time() * 100)
+    except _GONE:
         return None
-    # Field 2 (comm) may hold spaces and parentheses; the rest follows the last ')'.
-    fields = stat[stat.rfind(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):
-        return None
-    return int(fields[19])
 
 
 def pid_alive(pid: int, ticks: int | None = None) -> bool:
@@ -47,16 +50,13 @@ def group_alive(pgid: int) -> bool:
 
 def group_members(pgid: int) -> list[int]:
     members = []
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
+    for process in psutil.process_iter(["status"]):
         try:
-            stat = (entry / "stat").read_text()
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            if process.info["status"] in _DEAD or os.getpgid(process.pid) != pgid:
+                continue
+        except _GONE:
             continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-            members.append(int(entry.name))
+        members.append(process.pid)
     return members
 
 

@@ -33,6 +33,9 @@ SIGNING_SECRET = "jwt-signing-keys"
 JWKS_SECRET = "jwt-public-keys"
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 _NO_QUEUE = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+DEV_SECRET_PREFIXES = {"payment-gateway-key": "sk_test_", "payment-webhook-secrets": "whsec_"}
+"""A dev secret's generated value starts so: the gateway simulator takes any `sk_test_` key as
+an account of its own, as Stripe's test mode does."""
 _NO_SECRET = {"ResourceNotFoundException"}
 
 
@@ -300,7 +303,7 @@ async def _provision_secrets(manager: Any, say: Progress) -> None:
             continue
         if await _secret_value(manager, secret_id(secret.name)) is None:
             # A secret with no generator of its own gets a random value in dev.
-            value = secrets.token_urlsafe(32)
+            value = DEV_SECRET_PREFIXES.get(secret.name, "") + secrets.token_urlsafe(32)
             await _create_secret(manager, secret.name, value, descriptions, say)
     for secret in RESOURCES.secrets:
         say(f"secret   {secret_id(secret.name)}")

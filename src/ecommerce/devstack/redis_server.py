@@ -28,7 +28,8 @@ async def start_redis(
     port: int | None = None,
     owned: OwnedProcesses | None = None,
 ) -> EmbeddedServer:
-    """A Redis on 127.0.0.1 without persistence: the cart is disposable in dev."""
+    """A Redis on 127.0.0.1 that keeps its data in `work_dir` (`dump.rdb`: written every 30 s
+    after a change and on SIGTERM), so carts survive a restart of the stack."""
     port = port or free_port()
     url = f"redis://{LOOPBACK}:{port}/0"
     await asyncio.to_thread(work_dir.mkdir, parents=True, exist_ok=True)
@@ -39,7 +40,7 @@ async def start_redis(
         "--port",
         str(port),
         "--save",
-        "",
+        "30 1",
         "--appendonly",
         "no",
         "--dir",

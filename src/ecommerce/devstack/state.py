@@ -31,6 +31,11 @@ class StateDir:
         return self.root / "postgres" / "data"
 
     @property
+    def emulators_dir(self) -> Path:
+        """What the AWS emulators hold, one snapshot file each (`devstack.moto_state`)."""
+        return self.root / "emulators"
+
+    @property
     def redis_dir(self) -> Path:
         return self.root / "redis"
 

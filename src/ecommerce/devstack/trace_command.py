@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 
 from ecommerce.devstack.state import StateDir
-from ecommerce.devstack.traces import build_trees, order_trace_ids, read_segments, render
+from ecommerce.devstack.traces import (
+    build_trees,
+    order_trace_ids,
+    read_segments,
+    render,
+    service_names,
+)
 
-HELP = "print an order's X-Ray trace from the local stack as a tree with timings"
+HELP = (
+    "print an order's X-Ray trace from the local stack as a tree: each service, worker, relay, "
+    "AWS and HTTP call with its start, duration and outcome"
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,5 +39,8 @@ def run(args: argparse.Namespace) -> int:
     if not trace_ids:
         print(f"no trace mentions order {args.order_id}", file=sys.stderr)
         return 1
-    print("\n".join(render(build_trees(documents, trace_ids))))
+    names = {}
+    with contextlib.suppress(OSError, ValueError):
+        names = service_names(json.loads(state.stack_file.read_text()))
+    print("\n".join(render(build_trees(documents, trace_ids, names), args.order_id)))
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,13 +58,30 @@ class PaymentFailed(_Payload):
     decline_code: str | None = None
 
 
+class PaymentActionRequired(_Payload):
+    """The processor needs the customer to authenticate the payment (3-D Secure): the order
+    waits, showing the customer `next_action` (the processor's own object) and the client
+    secret their browser completes it with. A webhook settles it later."""
+
+    order_id: str
+    payment_id: str
+    client_secret: str
+    next_action: dict[str, Any]
+
+
 class OrderConfirmed(_Payload):
     order_id: str
 
 
 class OrderCancelled(_Payload):
     order_id: str
-    reason: Literal["out_of_stock", "payment_declined", "payment_failed", "customer_cancelled"]
+    reason: Literal[
+        "out_of_stock",
+        "payment_declined",
+        "payment_failed",
+        "payment_expired",
+        "customer_cancelled",
+    ]
 
 
 class ProductChanged(_Payload):
@@ -88,6 +105,7 @@ EVENT_MODELS: dict[tuple[str, int], type[BaseModel]] = {
         InventoryRejected,
         PaymentSucceeded,
         PaymentFailed,
+        PaymentActionRequired,
         OrderConfirmed,
         OrderCancelled,
         ProductChanged,

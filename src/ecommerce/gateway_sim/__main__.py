@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from aiohttp import web
 
@@ -13,7 +14,11 @@ from ecommerce.platform.logging import configure_logging, get_logger
 
 def main() -> None:
     configure_logging("gateway-sim", os.environ.get("LOG_LEVEL", "INFO").upper())
-    config = SimConfig.from_env()
+    try:
+        config = SimConfig.from_env()
+    except ValueError as error:  # a bad setting: one line naming it, no traceback
+        print(f"gateway-sim: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
     get_logger("ecommerce.gateway_sim").info(
         "gateway_sim.starting",
         host=config.host,

@@ -18,6 +18,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from ecommerce.gateway_sim.config import SimConfig
 from ecommerce.gateway_sim.context import API_KEY, LOG_FIELDS, REQUEST_ID
+from ecommerce.gateway_sim.delivery import Deliverer
 from ecommerce.gateway_sim.errors import StripeError, json_response
 from ecommerce.gateway_sim.idempotency import IdempotencyStore, idempotency_middleware
 from ecommerce.gateway_sim.models import new_id
@@ -26,6 +27,8 @@ from ecommerce.gateway_sim.state import GatewayState
 from ecommerce.platform.logging import get_logger
 
 _log = get_logger("ecommerce.gateway_sim")
+
+DELIVERER = web.AppKey("deliverer", Deliverer)
 
 NO_KEY = (
     "You did not provide an API key. You need to provide your API key in the Authorization "
@@ -159,5 +162,8 @@ def create_app(
         ]
     )
     app.router.add_get("/healthz", healthz)
-    Api(GatewayState()).add_to(app)
+    deliverer = Deliverer(config.webhooks, rng)
+    app[DELIVERER] = deliverer
+    app.cleanup_ctx.append(deliverer.lifecycle)
+    Api(GatewayState(notify=deliverer.deliver)).add_to(app)
     return app

@@ -36,12 +36,24 @@ class Latency:
 
 
 @dataclass(frozen=True)
+class WebhookDelivery:
+    """How webhooks are retried: after `base_seconds * 2^n` (at most `max_seconds`), up to
+    `attempts` tries in all, each allowed `timeout_seconds`."""
+
+    base_seconds: float = 0.5
+    max_seconds: float = 30.0
+    attempts: int = 8
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class SimConfig:
     host: str = "127.0.0.1"
     port: int = 8090
     latency: Latency = field(default_factory=Latency)
     # Probability that an API request fails with a transient 500/503 before anything is done.
     error_rate: float = 0.0
+    webhooks: WebhookDelivery = field(default_factory=WebhookDelivery)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.error_rate <= 1.0:
@@ -58,9 +70,18 @@ class SimConfig:
             error_rate = float(get("PAYMENT_GATEWAY_ERROR_RATE", "0"))
         except ValueError:
             raise ValueError("PAYMENT_GATEWAY_ERROR_RATE must be a number in [0, 1]") from None
+        port = get("PORT", "8090")
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(
+                f"PORT={port!r} is not valid; set PORT to a port number from 1 to 65535"
+            )
         return cls(
             host=get("HOST", "127.0.0.1"),
-            port=int(get("PORT", "8090")),
+            port=int(port),
             latency=Latency.parse(get("PAYMENT_GATEWAY_LATENCY_MS", "0")),
             error_rate=error_rate,
+            webhooks=WebhookDelivery(
+                base_seconds=float(get("PAYMENT_GATEWAY_WEBHOOK_RETRY_SECONDS", "0.5")),
+                attempts=int(get("PAYMENT_GATEWAY_WEBHOOK_ATTEMPTS", "8")),
+            ),
         )

@@ -8,16 +8,18 @@ included, so that `Idempotency-Key` saves exactly what Stripe would.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 from multidict import MultiMapping
 
 from ecommerce.gateway_sim.context import API_KEY, LOG_FIELDS
 from ecommerce.gateway_sim.errors import StripeError, invalid_request, json_response, no_such
-from ecommerce.gateway_sim.models import PaymentIntent, Refund
+from ecommerce.gateway_sim.events import EVENT_TYPES, Event, WebhookEndpoint
+from ecommerce.gateway_sim.models import Dispute, PaymentIntent, Refund
 from ecommerce.gateway_sim.state import Account, GatewayState, Objects
 
 _METADATA = re.compile(r"metadata\[([^\[\]]+)\]")
@@ -26,23 +28,58 @@ _INTEGER = re.compile(r"-?\d+")
 MAX_AMOUNT = 99_999_999
 REFUND_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer"})
 
-T = TypeVar("T", PaymentIntent, Refund)
+T = TypeVar("T", PaymentIntent, Refund, Event, WebhookEndpoint, Dispute)
+_LIST_ITEM = re.compile(r"([a-z_]+)\[\d*\]")
+CANCELLATION_REASONS = frozenset({"duplicate", "fraudulent", "requested_by_customer", "abandoned"})
+
+
+def _created(op: Callable[[int, int], bool]) -> Callable[[_Created, str], bool]:
+    def check(item: _Created, value: str) -> bool:
+        return op(item.created, _integer("created", value))
+
+    return check
+
+
+class _Created(Protocol):
+    @property
+    def created(self) -> int: ...
+
+
+CREATED: Mapping[str, Callable[[Any, str], bool]] = MappingProxyType(
+    {
+        "created[gte]": _created(lambda a, b: a >= b),
+        "created[gt]": _created(lambda a, b: a > b),
+        "created[lte]": _created(lambda a, b: a <= b),
+        "created[lt]": _created(lambda a, b: a < b),
+    }
+)
+"""Stripe's `created` range filter of the list endpoints."""
 
 
 class Params:
     """Form or query parameters, Stripe-style: unknown names are refused, values checked."""
 
-    def __init__(self, raw: MultiMapping[object], allowed: Collection[str]) -> None:
+    def __init__(
+        self, raw: MultiMapping[object], allowed: Collection[str], lists: Collection[str] = ()
+    ) -> None:
         self._values: dict[str, str] = {}
+        self._lists: dict[str, list[str]] = {}
         for name, value in raw.items():
             if not isinstance(value, str):
                 raise invalid_request(f"Invalid value for {name}: files are not accepted here.")
+            item = _LIST_ITEM.fullmatch(name)
+            if item is not None and item.group(1) in lists:
+                self._lists.setdefault(item.group(1), []).append(value)
+                continue
             metadata = "metadata" in allowed and _METADATA.fullmatch(name)
             if name not in allowed and not metadata:
                 raise invalid_request(
                     f"Received unknown parameter: {name}", code="parameter_unknown", param=name
                 )
             self._values[name] = value
+
+    def strings(self, name: str) -> list[str]:
+        return list(self._lists.get(name, []))
 
     def string(self, name: str) -> str | None:
         value = self._values.get(name)
@@ -166,6 +203,16 @@ class Api:
         app.router.add_post("/v1/refunds", self.create_refund)
         app.router.add_get("/v1/refunds", self.list_refunds)
         app.router.add_get("/v1/refunds/{id}", self.get_refund)
+        app.router.add_post("/v1/payment_intents/{id}/cancel", self.cancel_payment_intent)
+        app.router.add_get("/v1/events", self.list_events)
+        app.router.add_get("/v1/events/{id}", self.get_event)
+        app.router.add_get("/v1/disputes", self.list_disputes)
+        app.router.add_post("/v1/webhook_endpoints", self.create_webhook_endpoint)
+        app.router.add_get("/v1/webhook_endpoints", self.list_webhook_endpoints)
+        app.router.add_delete("/v1/webhook_endpoints/{id}", self.delete_webhook_endpoint)
+        # The customer's side of 3-D Secure: the page `next_action` points at (no API key).
+        app.router.add_get("/test/authenticate/{id}", self.authentication_page)
+        app.router.add_post("/test/authenticate/{id}", self.authenticate)
 
     def _account(self, request: web.Request) -> Account:
         return self._state.account(request[API_KEY])
@@ -173,7 +220,15 @@ class Api:
     async def create_payment_intent(self, request: web.Request) -> web.Response:
         params = Params(
             await request.post(),
-            {"amount", "currency", "payment_method", "confirm", "description", "metadata"},
+            {
+                "amount",
+                "currency",
+                "payment_method",
+                "confirm",
+                "description",
+                "metadata",
+                "return_url",
+            },
         )
         amount = _amount(params.required_integer("amount"))
         currency = params.required("currency").lower()
@@ -189,6 +244,8 @@ class Api:
             confirm=confirm,
             metadata=metadata,
             description=params.string("description"),
+            authenticate_url=f"{request.scheme}://{request.host}/test/authenticate",
+            return_url=params.string("return_url"),
         )
         request[LOG_FIELDS]["payment_intent"] = intent.id
         request[LOG_FIELDS]["intent_status"] = intent.status
@@ -211,7 +268,7 @@ class Api:
         return json_response(intent.to_json())
 
     async def list_payment_intents(self, request: web.Request) -> web.Response:
-        return _list(request, self._account(request).intents)
+        return _list(request, self._account(request).intents, filters=CREATED)
 
     async def create_refund(self, request: web.Request) -> web.Response:
         params = Params(
@@ -274,5 +331,108 @@ class Api:
             return refund.payment_intent == intent_id
 
         return _list(
-            request, self._account(request).refunds, filters={"payment_intent": for_intent}
+            request,
+            self._account(request).refunds,
+            filters={"payment_intent": for_intent, **CREATED},
         )
+
+    async def cancel_payment_intent(self, request: web.Request) -> web.Response:
+        params = Params(await request.post(), {"cancellation_reason"})
+        reason = params.string("cancellation_reason")
+        if reason is not None and reason not in CANCELLATION_REASONS:
+            raise invalid_request(
+                f"Invalid cancellation_reason: must be one of "
+                f"{', '.join(sorted(CANCELLATION_REASONS))}",
+                param="cancellation_reason",
+            )
+        account = self._account(request)
+        intent = account.intents.get(request.match_info["id"])
+        if intent is None:
+            raise no_such("payment_intent", request.match_info["id"], param="intent", status=404)
+        request[LOG_FIELDS]["payment_intent"] = intent.id
+        try:
+            account.cancel(intent, reason=reason, now=int(time.time()))
+        except StripeError as refused:  # executed and refused: saved under the key
+            return refused.response()
+        return json_response(intent.to_json())
+
+    async def list_events(self, request: web.Request) -> web.Response:
+        def of_type(event: Event, event_type: str) -> bool:
+            return event.type == event_type
+
+        return _list(request, self._account(request).events, filters={"type": of_type})
+
+    async def get_event(self, request: web.Request) -> web.Response:
+        event = self._account(request).events.get(request.match_info["id"])
+        if event is None:
+            raise no_such("event", request.match_info["id"], param="id", status=404)
+        return json_response(event.to_json())
+
+    async def list_disputes(self, request: web.Request) -> web.Response:
+        return _list(request, self._account(request).disputes, filters=CREATED)
+
+    async def create_webhook_endpoint(self, request: web.Request) -> web.Response:
+        params = Params(
+            await request.post(), {"url", "description", "metadata"}, lists={"enabled_events"}
+        )
+        url = params.required("url")
+        if not url.startswith(("http://", "https://")):
+            raise invalid_request("Invalid URL: must be http:// or https://", param="url")
+        enabled = params.strings("enabled_events")
+        if not enabled:
+            raise invalid_request(
+                "Missing required param: enabled_events.",
+                code="parameter_missing",
+                param="enabled_events",
+            )
+        unknown = [name for name in enabled if name != "*" and name not in EVENT_TYPES]
+        if unknown:
+            raise invalid_request(
+                f"Invalid enabled_events: {', '.join(unknown)}", param="enabled_events"
+            )
+        endpoint = self._account(request).endpoints.add(
+            WebhookEndpoint(url, enabled, params.string("description"))
+        )
+        return json_response(endpoint.to_json(with_secret=True))
+
+    async def list_webhook_endpoints(self, request: web.Request) -> web.Response:
+        return _list(request, self._account(request).endpoints)
+
+    async def delete_webhook_endpoint(self, request: web.Request) -> web.Response:
+        endpoint = self._account(request).endpoints.get(request.match_info["id"])
+        if endpoint is None or endpoint.status == "deleted":
+            raise no_such("webhook_endpoint", request.match_info["id"], param="id", status=404)
+        endpoint.status = "deleted"
+        return json_response({"id": endpoint.id, "object": "webhook_endpoint", "deleted": True})
+
+    def _intent_anywhere(self, request: web.Request) -> tuple[Account, PaymentIntent]:
+        found = self._state.intent_anywhere(request.match_info["id"])
+        if found is None:
+            raise no_such("payment_intent", request.match_info["id"], param="intent", status=404)
+        return found
+
+    async def authentication_page(self, request: web.Request) -> web.Response:
+        _, intent = self._intent_anywhere(request)
+        action = request.path
+        return web.Response(
+            content_type="text/html",
+            text=(
+                "<!doctype html><title>3-D Secure test page</title>"
+                f"<h1>Authenticate {intent.amount / 100:.2f} {intent.currency.upper()}</h1>"
+                f"<p>Payment {intent.id}: {intent.status}</p>"
+                f'<form method="post" action="{action}"><input type="hidden" name="outcome" '
+                'value="succeed"><button>Complete authentication</button></form>'
+                f'<form method="post" action="{action}"><input type="hidden" name="outcome" '
+                'value="fail"><button>Fail authentication</button></form>'
+            ),
+        )
+
+    async def authenticate(self, request: web.Request) -> web.Response:
+        params = Params(await request.post(), {"outcome"})
+        outcome = params.required("outcome")
+        if outcome not in ("succeed", "fail"):
+            raise invalid_request("outcome must be succeed or fail", param="outcome")
+        account, intent = self._intent_anywhere(request)
+        request[LOG_FIELDS]["payment_intent"] = intent.id
+        account.authenticate(intent, passed=outcome == "succeed")
+        return json_response(intent.to_json())

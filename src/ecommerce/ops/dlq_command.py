@@ -3,6 +3,7 @@
     ecommerce dlq list                      each DLQ and how many messages it holds
     ecommerce dlq show payments [--limit N] its messages: receives, why they failed, the event
     ecommerce dlq redrive payments          move them back to the payments queue
+    ecommerce dlq redrive payments --dry-run  what it would move, moving nothing
 
 QUEUE is a declared queue (`payments`), its DLQ (`payments-dlq`) or either physical name.
 The endpoint is `--endpoint-url`, else `AWS_ENDPOINT_URL`, else the running dev stack's
@@ -45,6 +46,8 @@ from ecommerce.platform.aws import AwsClients
 
 HELP = "dead-letter queues: list their depths, show their messages, redrive them"
 DEFAULT_REGION = "us-east-1"
+DRY_RUN_SHOWN = 10
+"""How many of the messages a dry run lists."""
 MAX_BODY_SHOWN = 4000
 """Characters of a body `show --body` prints; `--json` prints it whole."""
 
@@ -65,12 +68,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
 
     listing = commands.add_parser(
-        "list", parents=[common], help="each declared queue's DLQ with its depth"
+        "list",
+        parents=[common],
+        help="each declared queue's DLQ with its depth",
+        description="List each declared queue's DLQ with how many messages it holds (visible "
+        "and in flight).",
     )
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     show = commands.add_parser(
-        "show", parents=[common], help="a DLQ's messages, each with its receives and reason"
+        "show",
+        parents=[common],
+        help="a DLQ's messages, each with its receives and reason",
+        description="Show a DLQ's messages without consuming them: when each was sent, how many "
+        "times it was received, why it failed, and the event it carries.",
     )
     show.add_argument("queue", metavar="QUEUE", help="e.g. payments or payments-dlq")
     show.add_argument(
@@ -80,7 +91,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--json", action="store_true", help="print JSON lines instead")
 
     move = commands.add_parser(
-        "redrive", parents=[common], help="move a DLQ's messages back to the source queue"
+        "redrive",
+        parents=[common],
+        help="move a DLQ's messages back to the source queue",
+        description="Move a DLQ's messages back to the queue they came from, where the worker "
+        "takes them again. With --dry-run, show what would move and move nothing.",
     )
     move.add_argument("queue", metavar="QUEUE", help="e.g. payments or payments-dlq")
     move.add_argument(
@@ -92,6 +107,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     move.add_argument(
         "--limit", type=_positive, default=None, help="move at most this many (implies manual)"
+    )
+    move.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show how many messages would move, and the first of them; move nothing",
     )
 
 
@@ -139,6 +159,14 @@ async def _run(args: argparse.Namespace, target: AwsTarget, queue: str | None) -
                     print(json.dumps(message.as_dict()))
             else:
                 print(render_messages(pair.dlq_name, depth.total, messages, body=args.body))
+            return 0
+        if args.dry_run:
+            depth = await queue_depth(sqs, pair.dlq_url)
+            shown = min(args.limit or DRY_RUN_SHOWN, DRY_RUN_SHOWN)
+            messages = await peek(sqs, pair.dlq_url, limit=shown)
+            print(
+                render_dry_run(pair.dlq_name, pair.source_name, depth.total, args.limit, messages)
+            )
             return 0
         method: Method = args.method
         result = await redrive(sqs, pair, method=method, limit=args.limit, progress=_progress)
@@ -221,6 +249,15 @@ def render_messages(
     return "\n".join(lines).rstrip()
 
 
+def render_dry_run(
+    dlq: str, source: str, depth: int, limit: int | None, messages: Sequence[DeadLetter]
+) -> str:
+    """What `redrive --dry-run` prints: how many would move, and the first of them."""
+    count = depth if limit is None else min(depth, limit)
+    text = f"dry run: would redrive {count} message(s) from {dlq} to {source}; nothing moved"
+    if not messages:
+        return text
+    return text + "\n\n" + render_messages(dlq, depth, messages)
 def printable(text: str, limit: int = 1000) -> str:
     """`text` safe for a terminal: one line, control characters escaped, cut at `limit`.
 

@@ -102,7 +102,7 @@ def resolve_target(
 
 
 def stack_endpoint(name: str, cwd: Path | None = None) -> str | None:
-    """An endpoint the running dev stack names in `stack.json` (`database`, `gateway`...)."""
+    """An endpoint of the running dev stack (`gateway`, `database`...), from its stack.json."""
     endpoints = read_json(StateDir.from_env(cwd).stack_file).get("endpoints")
     value = endpoints.get(name) if isinstance(endpoints, dict) else None
     return value if isinstance(value, str) and value else None

@@ -97,6 +97,10 @@ async def place_order(request: web.Request) -> web.Response:
 @routes.get("/orders/{order_id}")
 @operation(
     "One order with its history (owner or admin)",
+    description="An order in PAYMENT_ACTION_REQUIRED carries `payment_action`: the payment "
+    "processor's `next_action` for the customer (3-D Secure), the `client_secret` their "
+    "browser completes it with, and `expires_at`, when the order is cancelled "
+    "(`payment_expired`) if the customer has not authenticated.",
     response=OrderOut,
     response_description="The order",
     auth="bearer",
@@ -109,7 +113,7 @@ async def get_order(request: web.Request) -> web.Response:
     order = await service.get_order(
         request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
     )
-    return _shown(order)
+    return _shown(order, request.app[SETTINGS])
 
 
 @routes.post("/orders/{order_id}/cancel")
@@ -128,7 +132,7 @@ async def cancel_order(request: web.Request) -> web.Response:
     order = await service.cancel_order(
         request.app[STORE], order_id, viewer_id=principal.user_id, admin=principal.is_admin
     )
-    return _shown(order)
+    return _shown(order, request.app[SETTINGS])
 
 
 @routes.get("/orders")
@@ -157,17 +161,24 @@ async def list_orders(request: web.Request) -> web.Response:
         raise ProblemError(400, "Invalid cursor", str(error)) from error
     return web.json_response(
         {
-            "items": [order_document(order, with_history=False) for order in orders],
+            "items": [
+                order_document(
+                    order,
+                    with_history=False,
+                    action_expiry=request.app[SETTINGS].payment_action_expiry,
+                )
+                for order in orders
+            ],
             "next_cursor": next_cursor,
         }
     )
 
 
-def _shown(order: Order | None) -> web.Response:
+def _shown(order: Order | None, settings: Settings) -> web.Response:
     """The order, or 404 when it is absent or not the caller's (the two look alike)."""
     if order is None:
         raise ProblemError(404, "Order not found")
-    return web.json_response(order_document(order))
+    return web.json_response(order_document(order, action_expiry=settings.payment_action_expiry))
 
 
 async def _dependencies(app: web.Application) -> AsyncIterator[None]:

@@ -23,6 +23,7 @@ import asyncpg
 
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import BATCH, EventPublisher, Outgoing
+from ecommerce.platform.tracing import RelaySegments
 from ecommerce.platform.transient import is_transient
 
 log = get_logger("outbox_relay")
@@ -111,14 +112,17 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
+            spans = RelaySegments("outbox-relay", [r["trace_header"] for r in rows])
             messages = [
-                Outgoing(str(r["id"]), r["event_type"], r["body"], r["trace_header"]) for r in rows
+                Outgoing(str(r["id"]), r["event_type"], r["body"], header)
+                for r, header in zip(rows, spans.headers, strict=True)
             ]
             try:
                 failed = await self._publisher.publish_batch(messages)
             except Exception as error:
                 log.warning("publish_batch_error", error=repr(error), rows=len(rows))
                 failed = {m.id for m in messages}
+            spans.close({index for index, m in enumerate(messages) if m.id in failed})
             done = [r["id"] for r in rows if str(r["id"]) not in failed]
             await connection.execute(
                 "UPDATE outbox SET published_at = now() WHERE id = any($1::uuid[])", done

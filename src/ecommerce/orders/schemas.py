@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,21 @@ class TransitionOut(BaseModel):
     at: datetime
 
 
+class PaymentActionOut(BaseModel):
+    """What the customer must do for the payment processor (3-D Secure) while the order is
+    PAYMENT_ACTION_REQUIRED."""
+
+    payment_id: str
+    client_secret: str
+    next_action: dict[str, Any] = Field(
+        description="The processor's own next_action, e.g. {type: redirect_to_url, "
+        "redirect_to_url: {url, return_url}}"
+    )
+    expires_at: datetime | None = Field(
+        description="When the order is cancelled (payment_expired) without authentication"
+    )
+
+
 class OrderOut(BaseModel):
     """An order as the API shows it; `history` only on a single order."""
 
@@ -43,6 +58,7 @@ class OrderOut(BaseModel):
     total: Money
     created_at: datetime
     updated_at: datetime
+    payment_action: PaymentActionOut | None = None
     history: list[TransitionOut] | None = None
 
 
@@ -51,7 +67,10 @@ class OrderPage(BaseModel):
     next_cursor: str | None
 
 
-def order_document(order: Order, *, with_history: bool = True) -> dict[str, Any]:
+def order_document(
+    order: Order, *, with_history: bool = True, action_expiry: timedelta | None = None
+) -> dict[str, Any]:
+    action = order.payment_action
     shown = OrderOut(
         id=order.id,
         status=order.status.value,
@@ -60,6 +79,14 @@ def order_document(order: Order, *, with_history: bool = True) -> dict[str, Any]
         total=order.total,
         created_at=order.created_at,
         updated_at=order.updated_at,
+        payment_action=None
+        if action is None
+        else PaymentActionOut(
+            payment_id=action.payment_id,
+            client_secret=action.client_secret,
+            next_action=action.next_action,
+            expires_at=None if action_expiry is None else order.updated_at + action_expiry,
+        ),
         history=[
             TransitionOut(
                 from_status=t.from_status.value if t.from_status else None,

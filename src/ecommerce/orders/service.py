@@ -7,7 +7,7 @@ import binascii
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -165,6 +165,35 @@ async def cancel_order(
             )
             log.info("order_cancelled", order_id=order.id, by_admin=admin)
     return await store.get(order_id)
+
+
+EXPIRY_BATCH = 100
+
+
+async def expire_waiting_orders(store: OrderStore, expiry: timedelta) -> str:
+    """Cancel (`payment_expired`) the orders whose customer has not authenticated within
+    `expiry`; each under its row lock, so a webhook's settlement racing it wins or loses
+    whole. OrderCancelled then gives the stock back and calls the payment off."""
+    now = datetime.now(UTC)
+    expired = 0
+    for order_id in await store.waiting_since_before(now - expiry, EXPIRY_BATCH):
+        async with store.changing(order_id) as change:
+            order = await change.load()
+            if order is None:
+                continue
+            decision = domain.decide_expiry(order, now, expiry)
+            if not decision.changes:
+                continue
+            before = len(order.history)
+            domain.apply(order, decision, "payment_expired", now)
+            events = [
+                new_event(emitted, producer=PRODUCER, correlation_id=order.id)
+                for emitted in decision.emits
+            ]
+            await change.save(order, order.history[before:], outgoing(events, None))
+            expired += 1
+        log.info("order_payment_expired", order_id=order_id)
+    return f"{expired} expired"
 
 
 async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from ecommerce.events import Envelope, LineItem, Money
-from ecommerce.orders.domain import Order, Reason, Status, Transition
+from ecommerce.orders.domain import Order, PaymentAction, Reason, Status, Transition
 from ecommerce.platform.messaging.publisher import Outgoing
 from ecommerce.platform.tracing import subsegment
 
@@ -164,6 +164,34 @@ class OrderStore:
             )
         return [_order(row, []) for row in rows]
 
+    async def statuses(self, order_ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        """(status, reason) of each of these orders that exists (reconciliation)."""
+        keys = [key for key in map(_uuid_or_none, order_ids) if key is not None]
+        rows = await self._pool.fetch(
+            "SELECT id, status, reason FROM orders WHERE id = any($1::uuid[])", keys
+        )
+        return {str(row["id"]): (row["status"], row["reason"]) for row in rows}
+
+    async def confirmed_between(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of the orders placed in [start, end) that are CONFIRMED (reconciliation)."""
+        rows = await self._pool.fetch(
+            "SELECT id FROM orders WHERE status = 'CONFIRMED' AND created_at >= $1"
+            " AND created_at < $2",
+            start,
+            end,
+        )
+        return [str(row["id"]) for row in rows]
+
+    async def waiting_since_before(self, cutoff: datetime, limit: int) -> list[str]:
+        """Ids of orders waiting for the customer's authentication since before `cutoff`."""
+        rows = await self._pool.fetch(
+            "SELECT id FROM orders WHERE status = 'PAYMENT_ACTION_REQUIRED' AND updated_at < $1"
+            " ORDER BY updated_at LIMIT $2",
+            cutoff,
+            limit,
+        )
+        return [str(row["id"]) for row in rows]
+
     @asynccontextmanager
     async def changing(self, order_id: str) -> AsyncIterator[OrderChange]:
         """A transaction holding the order's row lock: the unit of work of one event."""
@@ -209,13 +237,14 @@ class OrderChange:
         self, order: Order, new: Sequence[Transition], events: Sequence[Outgoing]
     ) -> None:
         await self._connection.execute(
-            "UPDATE orders SET status = $2, reason = $3, version = $4, updated_at = $5"
-            " WHERE id = $1",
+            "UPDATE orders SET status = $2, reason = $3, version = $4, updated_at = $5,"
+            " payment_action = $6::jsonb WHERE id = $1",
             uuid.UUID(order.id),
             order.status.value,
             order.reason.value if order.reason else None,
             order.version,
             order.updated_at,
+            _action_json(order.payment_action),
         )
         await _insert_history(self._connection, order.id, new)
         await _insert_outbox(self._connection, events)
@@ -274,9 +303,29 @@ def _stored(row: asyncpg.Record | None) -> StoredResponse | None:
     )
 
 
+def _action_json(action: PaymentAction | None) -> str | None:
+    if action is None:
+        return None
+    return json.dumps(
+        {
+            "payment_id": action.payment_id,
+            "client_secret": action.client_secret,
+            "next_action": action.next_action,
+        }
+    )
+
+
+def _action(value: object) -> PaymentAction | None:
+    document = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(document, dict):
+        return None
+    return PaymentAction(document["payment_id"], document["client_secret"], document["next_action"])
+
+
 def _order(row: asyncpg.Record, history: Sequence[asyncpg.Record]) -> Order:
     items = json.loads(row["items"]) if isinstance(row["items"], str) else row["items"]
     return Order(
+        payment_action=_action(row.get("payment_action")),
         id=str(row["id"]),
         customer_id=row["customer_id"],
         status=Status(row["status"]),

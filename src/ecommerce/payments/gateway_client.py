@@ -4,8 +4,9 @@ It sends form-encoded requests with Bearer auth and an `Idempotency-Key`, and so
 outcome into one of three kinds, so the worker knows what to do with its message:
 
 - a result (`ChargeResult`, `RefundResult`): approved or declined, a refund made;
-- `GatewayUnavailable`: transient (5xx, 409 key in use, 429, timeout, connection error);
-  retry the message later with the same idempotency key, which makes the retry safe;
+- `GatewayUnavailable`: transient (5xx, 409 key in use, 429, timeout, connection error, and
+  401: the key was rolled, so it is read again from its secret before the next call); retry
+  the message later with the same idempotency key, which makes the retry safe;
 - `GatewayRejected`: any other 4xx (a bad request, an idempotency key reused with other
   parameters, a refund refused); retrying would not help.
 """
@@ -19,6 +20,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from ecommerce.payments.credentials import ApiKeySource
+
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
 
@@ -27,6 +30,10 @@ class ChargeResult:
     approved: bool
     payment_intent_id: str | None
     decline_code: str | None
+    action_required: bool = False
+    """The customer must authenticate (3-D Secure): not charged yet, not declined either."""
+    client_secret: str | None = None
+    next_action: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,14 +100,18 @@ class GatewayClient:
         self,
         session: aiohttp.ClientSession,
         base_url: str,
-        api_key: str = "sk_test_local",
+        credentials: ApiKeySource,
         *,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._session = session
         self._base_url = base_url.rstrip("/")
-        self._api_key = api_key
+        self._credentials = credentials
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
 
     async def charge(
         self,
@@ -153,11 +164,63 @@ class GatewayClient:
             raise GatewayUnavailable(f"refund: malformed response (request {response.request_id})")
         return RefundResult(refund_id, refund_amount, str(refund.get("status")))
 
+    async def cancel_intent(self, *, payment_intent_id: str, idempotency_key: str) -> str:
+        """Call off an intent that waits for the customer; its status after the call. One
+        that was paid meanwhile raises `GatewayRejected` (`payment_intent_unexpected_state`)."""
+        response = await self._post(
+            f"/v1/payment_intents/{payment_intent_id}/cancel",
+            [("cancellation_reason", "abandoned")],
+            idempotency_key,
+        )
+        if response.status != 200:
+            raise response.rejected("cancel")
+        return str(response.body.get("status"))
+
+    async def get_intent(self, payment_intent_id: str) -> dict[str, Any]:
+        return await self._get(f"/v1/payment_intents/{payment_intent_id}", [])
+
+    async def list_all(
+        self, kind: str, params: list[tuple[str, str]] | None = None, *, page_size: int = 100
+    ) -> list[dict[str, Any]]:
+        """Every object of a list endpoint (`payment_intents`, `refunds`, `disputes`), newest
+        first, following `starting_after` page by page."""
+        found: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            query = [("limit", str(page_size)), *(params or [])]
+            if cursor is not None:
+                query.append(("starting_after", cursor))
+            page = await self._get(f"/v1/{kind}", query)
+            data = page.get("data")
+            if not isinstance(data, list):
+                raise GatewayUnavailable(f"GET /v1/{kind}: no data list")
+            found.extend(item for item in data if isinstance(item, dict))
+            if not page.get("has_more") or not data:
+                return found
+            cursor = str(data[-1]["id"])
+
+    async def _get(self, path: str, query: list[tuple[str, str]]) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {await self._credentials.api_key()}"}
+        url = self._base_url + path + (f"?{urlencode(query)}" if query else "")
+        try:
+            async with self._session.get(url, headers=headers, timeout=self._timeout) as http:
+                status, raw = http.status, await http.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise GatewayUnavailable(f"GET {path}: {type(exc).__name__}: {exc}") from exc
+        if status == 401:
+            self._credentials.invalidate()
+        if status != 200:
+            raise GatewayUnavailable(f"GET {path}: HTTP {status}")
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            raise GatewayUnavailable(f"GET {path}: not a JSON object")
+        return body
+
     async def _post(
         self, path: str, form: list[tuple[str, str]], idempotency_key: str
     ) -> _Response:
         headers = {
-            "Authorization": f"Bearer {self._api_key}",
+            "Authorization": f"Bearer {await self._credentials.api_key()}",
             "Content-Type": "application/x-www-form-urlencoded",
             "Idempotency-Key": idempotency_key,
         }
@@ -172,6 +235,9 @@ class GatewayClient:
                 request_id = http.headers.get("Request-Id")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise GatewayUnavailable(f"POST {path}: {type(exc).__name__}: {exc}") from exc
+        if status == 401:
+            self._credentials.invalidate()
+            raise GatewayUnavailable(f"POST {path}: HTTP 401, the API key was refused")
         if status >= 500 or status in (409, 429):
             raise GatewayUnavailable(f"POST {path}: HTTP {status} (request {request_id})")
         body: object
@@ -191,7 +257,17 @@ def _intent_result(response: _Response) -> ChargeResult:
     status = intent.get("status")
     if status == "succeeded":
         return ChargeResult(True, _str(intent.get("id")), None)
-    if status in ("requires_payment_method", "requires_action"):  # not charged
+    if status == "requires_action":
+        next_action = intent.get("next_action")
+        return ChargeResult(
+            False,
+            _str(intent.get("id")),
+            None,
+            action_required=True,
+            client_secret=_str(intent.get("client_secret")),
+            next_action=next_action if isinstance(next_action, dict) else {},
+        )
+    if status == "requires_payment_method":  # declined: not charged
         last_error = intent.get("last_payment_error")
         last_error = last_error if isinstance(last_error, dict) else {}
         decline_code = _str(last_error.get("decline_code") or last_error.get("code"))

@@ -25,6 +25,9 @@ class PaymentStatus(StrEnum):
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     """The order was cancelled before any charge: none may happen later."""
+    ACTION_REQUIRED = "ACTION_REQUIRED"
+    """The processor waits for the customer to authenticate (3-D Secure); the webhook that
+    follows settles it as COMPLETED, or the order's expiry as CANCELLED."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class PaymentRecord:
     currency: str | None = None
     refund_status: str | None = None
     refund_id: str | None = None
+    dispute_id: str | None = None
+    next_action: str | None = None
+    """The processor's `next_action` (JSON) while ACTION_REQUIRED."""
+    client_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,138 @@ class Ledger:
             raise
         return True
 
+    async def require_action(
+        self,
+        order_id: str,
+        token: str,
+        *,
+        payment_intent_id: str,
+        next_action: str,
+        client_secret: str,
+    ) -> bool:
+        """The charge call came back `requires_action`: wait for the customer."""
+        return await self._update(
+            order_id,
+            "SET #s = :action, payment_intent_id = :pi, next_action = :next,"
+            " client_secret = :secret REMOVE lease_until",
+            "#s = :inprogress AND claim = :claim",
+            {
+                ":action": {"S": PaymentStatus.ACTION_REQUIRED.value},
+                ":inprogress": {"S": PaymentStatus.INPROGRESS.value},
+                ":claim": {"S": token},
+                ":pi": {"S": payment_intent_id},
+                ":next": {"S": next_action},
+                ":secret": {"S": client_secret},
+            },
+        )
+
+    async def settle_action(
+        self, order_id: str, *, approved: bool, payment_intent_id: str, decline_code: str | None
+    ) -> bool:
+        """ACTION_REQUIRED -> COMPLETED, from the processor's webhook; False if it was not
+        waiting (settled before, or cancelled): a payment never moves backwards."""
+        return await self._update(
+            order_id,
+            "SET #s = :completed, approved = :approved, decline_code = :decline"
+            " REMOVE next_action, client_secret",
+            "#s = :action AND payment_intent_id = :pi",
+            {
+                ":completed": {"S": PaymentStatus.COMPLETED.value},
+                ":action": {"S": PaymentStatus.ACTION_REQUIRED.value},
+                ":approved": {"BOOL": approved},
+                ":decline": {"S": decline_code or ""},
+                ":pi": {"S": payment_intent_id},
+            },
+        )
+
+    async def cancel_action(self, order_id: str) -> bool:
+        """ACTION_REQUIRED -> CANCELLED: the order went away before the customer authenticated."""
+        return await self._update(
+            order_id,
+            "SET #s = :cancelled REMOVE next_action, client_secret",
+            "#s = :action",
+            {
+                ":cancelled": {"S": PaymentStatus.CANCELLED.value},
+                ":action": {"S": PaymentStatus.ACTION_REQUIRED.value},
+            },
+        )
+
+    async def record_processor_refund(self, order_id: str, refund_id: str) -> bool:
+        """A refund the processor reports that the ledger does not know yet (made in its
+        dashboard, or ours not recorded before a crash)."""
+        return await self._update(
+            order_id,
+            "SET refund_status = :refunded, refund_id = :id",
+            "#s = :completed AND approved = :yes AND"
+            " (attribute_not_exists(refund_status) OR refund_status <> :refunded)",
+            {
+                ":refunded": {"S": "REFUNDED"},
+                ":id": {"S": refund_id},
+                ":completed": {"S": PaymentStatus.COMPLETED.value},
+                ":yes": {"BOOL": True},
+            },
+        )
+
+    async def record_dispute(self, order_id: str, dispute_id: str) -> bool:
+        return await self._update(
+            order_id,
+            "SET dispute_id = :id",
+            "attribute_exists(pk) AND (attribute_not_exists(dispute_id) OR dispute_id <> :id)",
+            {":id": {"S": dispute_id}},
+            names=False,
+        )
+
+    async def webhook_seen(self, event_id: str) -> bool:
+        response = await self._db.get_item(
+            TableName=self._table, Key=_webhook_key(event_id), ConsistentRead=True
+        )
+        return "Item" in response
+
+    async def mark_webhook(self, event_id: str, event_type: str, outcome: str) -> None:
+        """Remember a processed webhook event (its id is the idempotency key)."""
+        await self._db.put_item(
+            TableName=self._table,
+            Item={
+                **_webhook_key(event_id),
+                "event_type": {"S": event_type},
+                "outcome": {"S": outcome[:500]},
+                "at": {"N": str(int(time.time()))},
+            },
+        )
+
+    async def _update(
+        self,
+        order_id: str,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        *,
+        names: bool = True,
+    ) -> bool:
+        try:
+            await self._db.update_item(
+                TableName=self._table,
+                Key=_key(order_id),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                **({"ExpressionAttributeNames": {"#s": "status"}} if names else {}),
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+
+def _webhook_key(event_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"WEBHOOK#{event_id}"}}
+
+
+def is_payment(item: dict[str, Any]) -> bool:
+    """A payment's item (the table also holds the processed webhooks' marks)."""
+    return str(item.get("pk", {}).get("S", "")).startswith("PAYMENT#")
+
 
 def _record(item: dict[str, Any]) -> PaymentRecord:
     def text(name: str) -> str | None:
@@ -237,4 +376,7 @@ def _record(item: dict[str, Any]) -> PaymentRecord:
         currency=text("currency"),
         refund_status=text("refund_status"),
         refund_id=text("refund_id"),
+        dispute_id=text("dispute_id"),
+        next_action=text("next_action"),
+        client_secret=text("client_secret"),
     )

@@ -1,23 +1,29 @@
 """The payments worker's use cases: charge on InventoryReserved, refund on OrderCancelled.
 
 A charge happens at most once per order (the ledger's lease plus the gateway's idempotency
-key `charge-<order_id>`). On redelivery the recorded outcome is published again.
+key `charge-<order_id>`). On redelivery the recorded outcome is published again. A card that
+needs the customer's authentication leaves the payment ACTION_REQUIRED (PaymentActionRequired
+tells the order what to show); the processor's webhook settles it (`processor_events`), or the
+order's cancellation (its expiry) calls it off at the processor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 from ecommerce.events import (
     Envelope,
     InventoryReserved,
     Money,
     OrderCancelled,
+    PaymentActionRequired,
     PaymentFailed,
     PaymentSucceeded,
     follow_up,
 )
-from ecommerce.payments.gateway_client import GatewayClient, GatewayRejected
+from ecommerce.payments.gateway_client import ChargeResult, GatewayClient, GatewayRejected
 from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
@@ -47,6 +53,7 @@ class Payments:
         if claim.token is None:
             await self._settled_already(event, reserved, claim.record)
             return
+        waiting: ChargeResult | None = None
         try:
             result = await self._gateway.charge(
                 order_id=order_id,
@@ -60,6 +67,7 @@ class Payments:
                 result.payment_intent_id,
                 result.decline_code,
             )
+            waiting = result if result.action_required else None
         except GatewayRejected as error:
             log.warning("charge_rejected", error=str(error))
             approved, intent, decline = False, None, "rejected_by_gateway"
@@ -70,6 +78,9 @@ class Payments:
             # meeting a lease nobody holds and spending its receives until the DLQ.
             await self._release_claim(order_id, claim.token)
             raise
+        if waiting is not None and intent is not None:
+            await self._wait_for_customer(event, reserved, claim.token, waiting, intent)
+            return
         if not await self._ledger.complete_charge(
             order_id, claim.token, approved=approved, payment_intent_id=intent, decline_code=decline
         ):
@@ -78,6 +89,45 @@ class Payments:
         log.info("charge_completed", approved=approved, decline_code=decline)
         crash_point("after_state_change")
         await self._publish_outcome(event, reserved, approved, intent, decline)
+
+    async def _wait_for_customer(
+        self,
+        event: Envelope,
+        reserved: InventoryReserved,
+        token: str,
+        result: ChargeResult,
+        intent: str,
+    ) -> None:
+        if not await self._ledger.require_action(
+            reserved.order_id,
+            token,
+            payment_intent_id=intent,
+            next_action=json.dumps(result.next_action or {}),
+            client_secret=result.client_secret or "",
+        ):
+            await self._settled_already(event, reserved, await self._ledger.get(reserved.order_id))
+            return
+        log.info("charge_requires_action", payment_intent=intent)
+        crash_point("after_state_change")
+        await self._publish_action(
+            event, reserved.order_id, intent, result.client_secret, result.next_action
+        )
+
+    async def _publish_action(
+        self,
+        event: Envelope,
+        order_id: str,
+        intent: str,
+        client_secret: str | None,
+        next_action: dict[str, Any] | None,
+    ) -> None:
+        required = PaymentActionRequired(
+            order_id=order_id,
+            payment_id=intent,
+            client_secret=client_secret or "",
+            next_action=next_action or {},
+        )
+        await self._publisher.publish(follow_up(required, cause=event, producer=PRODUCER))
 
     async def _release_claim(self, order_id: str, token: str) -> None:
         try:
@@ -92,6 +142,15 @@ class Payments:
             raise PaymentInProgress(reserved.order_id)
         if record.status is PaymentStatus.CANCELLED:
             log.info("charge_skipped_order_cancelled")
+            return
+        if record.status is PaymentStatus.ACTION_REQUIRED and record.payment_intent_id:
+            await self._publish_action(
+                event,
+                reserved.order_id,
+                record.payment_intent_id,
+                record.client_secret,
+                json.loads(record.next_action or "{}"),
+            )
             return
         log.info("charge_already_completed", approved=record.approved)
         await self._publish_outcome(
@@ -129,6 +188,10 @@ class Payments:
                 continue
             if record.status is PaymentStatus.INPROGRESS:
                 raise PaymentInProgress(order_id)
+            if record.status is PaymentStatus.ACTION_REQUIRED:
+                if await self._call_off(record):
+                    return
+                continue  # paid meanwhile: the ledger now says so, refund it
             if record.status is PaymentStatus.CANCELLED or not record.approved:
                 log.info("nothing_to_refund", status=record.status.value)
                 return
@@ -154,3 +217,27 @@ class Payments:
             log.info("refunded", refund_id=refund_id)
             return
         raise RuntimeError("ledger kept changing while refunding; will retry")
+
+    async def _call_off(self, record: PaymentRecord) -> bool:
+        """Cancel the intent that waits for the customer; False if it was paid meanwhile (the
+        ledger then records the charge, to be refunded)."""
+        order_id, intent = record.order_id, record.payment_intent_id
+        if intent is None:
+            raise RuntimeError("payment waiting for the customer without a payment intent")
+        try:
+            await self._gateway.cancel_intent(
+                payment_intent_id=intent, idempotency_key=f"cancel-{order_id}"
+            )
+        except GatewayRejected as error:
+            if error.code != "payment_intent_unexpected_state":
+                raise
+            status = (await self._gateway.get_intent(intent)).get("status")
+            if status == "succeeded":
+                await self._ledger.settle_action(
+                    order_id, approved=True, payment_intent_id=intent, decline_code=None
+                )
+                log.warning("paid_while_cancelled", payment_intent=intent)
+                return False
+        await self._ledger.cancel_action(order_id)
+        log.info("payment_called_off", payment_intent=intent)
+        return True

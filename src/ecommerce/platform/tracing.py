@@ -25,6 +25,7 @@ from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import patch, xray_recorder
 from aws_xray_sdk.core.context import Context
 from aws_xray_sdk.core.models import http
+from aws_xray_sdk.core.models.segment import Segment
 from aws_xray_sdk.core.models.trace_header import TraceHeader
 from aws_xray_sdk.core.models.traceid import TraceId
 from aws_xray_sdk.core.utils import stacktrace
@@ -274,3 +275,36 @@ def client_trace_configs() -> list[Any]:
     from aws_xray_sdk.ext.aiohttp.client import aws_xray_trace_config
 
     return [aws_xray_trace_config()]
+
+
+class RelaySegments:
+    """A segment for each message a relay forwards (the outbox relay), each in the trace the
+    message was stored with: `headers` are the trace headers to send the messages with, whose
+    parent is the relay's segment, so that what the consumers do hangs under the relay in the
+    trace. `close()` ends and sends them; a message that could not be sent marks its segment
+    as a fault. Unsampled and untraced messages keep the header they had."""
+
+    def __init__(self, name: str, trace_headers: list[str | None]) -> None:
+        self._segments: list[Any | None] = []
+        self.headers: list[str | None] = []
+        for trace_header in trace_headers:
+            header = TraceHeader.from_header_str(trace_header) if trace_header else None
+            if not _configured or header is None or not header.root or header.sampled != 1:
+                self._segments.append(None)
+                self.headers.append(trace_header)
+                continue
+            segment = Segment(name, traceid=header.root, parent_id=header.parent, sampled=True)
+            self._segments.append(segment)
+            self.headers.append(
+                str(TraceHeader(root=header.root, parent=segment.id, sampled=1).to_header_str())
+            )
+
+    def close(self, failed: set[int] | None = None) -> None:
+        """End the segments and send them; `failed`: the indexes of the messages not sent."""
+        for index, segment in enumerate(self._segments):
+            if segment is None:
+                continue
+            if failed and index in failed:
+                segment.add_fault_flag()
+            segment.close()
+            xray_recorder.emitter.send_entity(segment)

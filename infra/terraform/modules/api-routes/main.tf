@@ -6,21 +6,24 @@ locals {
   # Path prefix => the service whose frontend answers it (the ALB's listener rules); the
   # longest matching prefix wins.
   edge_routes = {
-    "/auth"                 = "users"
-    "/users"                = "users"
-    "/.well-known"          = "users"
-    "/products"             = "catalog"
-    "/categories"           = "catalog"
-    "/cart"                 = "cart"
-    "/orders"               = "orders"
-    "/openapi/users.json"   = "users"
-    "/docs/users"           = "users"
-    "/openapi/catalog.json" = "catalog"
-    "/docs/catalog"         = "catalog"
-    "/openapi/cart.json"    = "cart"
-    "/docs/cart"            = "cart"
-    "/openapi/orders.json"  = "orders"
-    "/docs/orders"          = "orders"
+    "/auth"                  = "users"
+    "/users"                 = "users"
+    "/.well-known"           = "users"
+    "/products"              = "catalog"
+    "/categories"            = "catalog"
+    "/cart"                  = "cart"
+    "/orders"                = "orders"
+    "/webhooks"              = "webhooks"
+    "/openapi/users.json"    = "users"
+    "/docs/users"            = "users"
+    "/openapi/catalog.json"  = "catalog"
+    "/docs/catalog"          = "catalog"
+    "/openapi/cart.json"     = "cart"
+    "/docs/cart"             = "cart"
+    "/openapi/orders.json"   = "orders"
+    "/docs/orders"           = "orders"
+    "/openapi/webhooks.json" = "webhooks"
+    "/docs/webhooks"         = "webhooks"
   }
 
   # API Gateway route key => whether the JWT authorizer guards it, and its throttling
@@ -39,6 +42,7 @@ locals {
     "ANY /orders"               = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "ANY /orders/{proxy+}"      = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "GET /.well-known/{proxy+}" = { authorized = false, rate_limit = 200, burst_limit = 400 }
+    "POST /webhooks/payments"   = { authorized = false, rate_limit = 200, burst_limit = 400 }
     "$default"                  = { authorized = false, rate_limit = 200, burst_limit = 400 }
   }
 

@@ -130,6 +130,34 @@ data "aws_iam_policy_document" "payments_worker" {
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [var.table_arns["payments"]]
   }
+  statement {
+    sid       = "PaymentGatewayKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["payment-gateway-key"]]
+  }
+  statement {
+    sid       = "ConsumePaymentWebhooksQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["payment-webhooks"]]
+  }
+  statement {
+    sid       = "DeadLetterPaymentWebhooks"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = [var.dlq_arns["payment-webhooks"]]
+  }
+}
+
+data "aws_iam_policy_document" "webhooks_api" {
+  statement {
+    sid       = "QueueVerifiedWebhooks"
+    actions   = ["sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["payment-webhooks"]]
+  }
+  statement {
+    sid       = "WebhookSigningSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["payment-webhook-secrets"]]
+  }
 }
 
 data "aws_iam_policy_document" "images_worker" {
@@ -172,7 +200,7 @@ data "aws_iam_policy_document" "keda_operator" {
   statement {
     sid       = "ReadWorkerQueueDepth"
     actions   = ["sqs:GetQueueAttributes"]
-    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"]]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"]]
   }
 }
 
@@ -204,6 +232,7 @@ locals {
     "inventory-worker" = data.aws_iam_policy_document.inventory_worker.json
     "orders-worker"    = data.aws_iam_policy_document.orders_worker.json
     "payments-worker"  = data.aws_iam_policy_document.payments_worker.json
+    "webhooks-api"     = data.aws_iam_policy_document.webhooks_api.json
     "images-worker"    = data.aws_iam_policy_document.images_worker.json
     "outbox-relay"     = data.aws_iam_policy_document.outbox_relay.json
     "keda-operator"    = data.aws_iam_policy_document.keda_operator.json

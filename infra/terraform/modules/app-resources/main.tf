@@ -16,7 +16,7 @@ locals {
       max_receive_count  = 5
     }
     orders = {
-      event_types        = ["InventoryReserved", "InventoryRejected", "PaymentSucceeded", "PaymentFailed", "ProductChanged"]
+      event_types        = ["InventoryReserved", "InventoryRejected", "PaymentActionRequired", "PaymentSucceeded", "PaymentFailed", "ProductChanged"]
       visibility_timeout = 30
       max_receive_count  = 5
     }
@@ -28,6 +28,12 @@ locals {
     images = {
       event_types        = []
       visibility_timeout = 120
+      max_receive_count  = 5
+    }
+    # Fed by the webhooks frontend (verified processor events), not by the topic.
+    payment-webhooks = {
+      event_types        = []
+      visibility_timeout = 60
       max_receive_count  = 5
     }
   }
@@ -52,6 +58,10 @@ locals {
   secrets = {
     "jwt-signing-keys" = { description = "Private keys that sign access tokens (users service)" }
     "jwt-public-keys"  = { description = "JWKS of every current token-signing key (all services)" }
+    # Put the processor's key in after the apply (docs/payments.md); rolled keys the same way.
+    "payment-gateway-key" = { description = "Secret API key of the payment processor (payments worker)" }
+    # The signing secret(s) of the processor's webhook endpoint, whsec_... comma separated.
+    "payment-webhook-secrets" = { description = "Signing secrets of the processor's webhooks (payments webhooks frontend)" }
   }
 
   # Which bucket notifies which queue, of which events, for the keys under which prefix: the

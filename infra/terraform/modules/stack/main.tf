@@ -333,7 +333,7 @@ locals {
   # k8s/overlays/<env>/deploy.env: values kustomize replacements put into the manifests.
   deploy_env = join("\n", concat(
     [for name, arn in module.iam.role_arns : "ROLE_ARN_${upper(replace(name, "-", "_"))}=${arn}"],
-    [for name, url in module.application.queue_urls : "QUEUE_URL_${upper(name)}=${url}"],
+    [for name, url in module.application.queue_urls : "QUEUE_URL_${upper(replace(name, "-", "_"))}=${url}"],
     [for name, arn in module.gateway.target_group_arns : "TARGET_GROUP_ARN_${upper(name)}=${arn}"],
     [
       "AWS_REGION=${local.region}",

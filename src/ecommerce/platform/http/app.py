@@ -19,7 +19,8 @@ from ecommerce.platform.http.auth import TOKEN_VERIFIER, keep_keys_current, load
 from ecommerce.platform.http.limits import MAX_BODY_BYTES, PARSER_LIMITS, request_limits
 from ecommerce.platform.http.middlewares import HTTP_METRICS, problems, request_log
 from ecommerce.platform.logging import configure_logging, get_logger
-from ecommerce.platform.metrics import HttpMetrics, keep_beating
+from ecommerce.platform.metrics import HttpMetrics, flush_every, keep_beating
+from ecommerce.platform.settings_models import SettingsError, exit_on
 from ecommerce.platform.tracing import configure_tracing, http_middleware, is_configured
 
 ReadinessCheck = Callable[[], Awaitable[object]]
@@ -39,7 +40,7 @@ def create_app(settings: Settings, *, verify_tokens: bool = True) -> web.Applica
     app[SETTINGS] = settings
     app[READINESS] = {}
     app[HTTP_METRICS] = HttpMetrics(settings.service)
-    app.on_cleanup.append(_flush_metrics)
+    app.cleanup_ctx.append(_metrics_timer)
     app.cleanup_ctx.append(_heartbeat)
     app.cleanup_ctx.append(_aws_clients)
     if verify_tokens:
@@ -74,7 +75,13 @@ async def _token_verifier(app: web.Application) -> AsyncIterator[None]:
         await refresher
 
 
-async def _flush_metrics(app: web.Application) -> None:
+async def _metrics_timer(app: web.Application) -> AsyncIterator[None]:
+    """The request metrics flushed every minute, and once more at shutdown."""
+    flushing = asyncio.create_task(flush_every(app[HTTP_METRICS]))
+    yield
+    flushing.cancel()
+    with suppress(asyncio.CancelledError):
+        await flushing
     app[HTTP_METRICS].flush()
 
 
@@ -101,13 +108,17 @@ async def _readyz(request: web.Request) -> web.Response:
 
 def serve(service: str, build: Callable[[Settings], web.Application]) -> None:
     """Entry point of `python -m handlers.<service>`: build the app and serve until SIGTERM."""
-    settings = Settings.from_env(service)
-    configure_logging(service)
-    configure_tracing(service)
+    try:
+        settings = Settings.from_env(service)
+        configure_logging(service)
+        configure_tracing(service)
+        app = build(settings)
+    except SettingsError as error:
+        exit_on(service, error)
     log.info("starting", host=settings.host, port=settings.port)
     with suppress(KeyboardInterrupt):
         web.run_app(
-            build(settings),
+            app,
             host=settings.host,
             port=settings.port,
             print=None,

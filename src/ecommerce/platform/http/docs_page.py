@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 _REF = re.compile(r"&quot;#/components/schemas/([^&]+)&quot;")
+_CODE = re.compile(r"`([^`\n]+)`")
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:70rem;padding:1rem 2rem;color:#222}
@@ -105,9 +106,10 @@ def _schema_link(schema: dict[str, Any]) -> str:
 
 
 def _json(value: Any) -> str:
-    text = _text(json.dumps(value, indent=2))
+    text = html.escape(json.dumps(value, indent=2), quote=True)
     return "<pre>" + _REF.sub(r'&quot;<a href="#schema-\1">\1</a>&quot;', text) + "</pre>"
 
 
 def _text(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """Escaped HTML of a description, where `code` (Markdown's backticks) becomes <code>."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(str(value), quote=True))

@@ -193,11 +193,14 @@ async def _docs(request: web.Request) -> web.Response:
 
 
 def openapi_document(app: web.Application) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every GET, POST, PUT, PATCH and DELETE route of the app."""
+    """The OpenAPI 3.1 document of every GET, POST, PUT, PATCH and DELETE route of the app but
+    those that serve the documentation itself (`/openapi.json`, `/docs` and their aliases)."""
     info = app[API_INFO]
     routes: list[tuple[str, str, Any, Operation]] = []
     for route in app.router.routes():
         if route.method in ("HEAD", "OPTIONS", "*") or route.resource is None:
+            continue
+        if route.handler in (_docs, _openapi_json):  # the documentation, not the API
             continue
         described = operation_of(route.handler) or Operation(summary=route.resource.canonical)
         routes.append((route.resource.canonical, route.method, route.handler, described))

@@ -37,7 +37,7 @@ from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.backoff import retry_delay
 from ecommerce.platform.messaging.deleter import BatchDeleter
 from ecommerce.platform.messaging.message import Message
-from ecommerce.platform.metrics import QueueMetrics
+from ecommerce.platform.metrics import QueueMetrics, flush_every
 from ecommerce.platform.transient import is_transient
 
 log = get_logger("messaging.consumer")
@@ -115,14 +115,16 @@ class Consumer:
         self._deleter.start()
         heartbeat = asyncio.create_task(self._heartbeat(), name="sqs-heartbeat")
         poller = asyncio.create_task(self._poll(), name=f"sqs-poll-{self._queue.name}")
+        flushing = asyncio.create_task(flush_every(self._metrics), name="metrics-flush")
         await self._stopping.wait()
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await poller
         await self._drain()
-        heartbeat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await heartbeat
+        for task in (heartbeat, flushing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self._deleter.close()
         self._metrics.flush()
         log.info("consumer_stopped", queue=self._queue.name)

@@ -24,6 +24,7 @@ from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.messaging.queues import resolve_queue
 from ecommerce.platform.metrics import QueueMetrics, keep_beating
+from ecommerce.platform.settings_models import SettingsError, exit_on
 from ecommerce.platform.tracing import configure_tracing, message_segment
 
 log = get_logger("worker")
@@ -112,13 +113,16 @@ WorkerMain = Callable[[WorkerRuntime], Awaitable[None]]
 
 def run_worker(service: str, main: WorkerMain) -> None:
     os.environ.setdefault("ECOMMERCE_SERVICE", service)
+    try:
+        settings = Settings.from_env(service)
+    except SettingsError as error:
+        exit_on(service, error)
     configure_logging(service)
     configure_tracing(service)
-    asyncio.run(_run(service, main))
+    asyncio.run(_run(service, settings, main))
 
 
-async def _run(service: str, main: WorkerMain) -> None:
-    settings = Settings.from_env(service)
+async def _run(service: str, settings: Settings, main: WorkerMain) -> None:
     pool = settings.worker_concurrency + 10
     async with AsyncExitStack() as stack:
         clients = AwsClients(settings.region, pool_size=pool)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Awaitable
 
-from ecommerce.devstack.bootstrap import MIGRATIONS_MODULE, Missing, optional_function
+from ecommerce.orders.migrations import apply_migrations
 
 HELP = "apply the orders database's SQL migrations (DATABASE_URL or --database-url)"
 
@@ -24,22 +23,11 @@ def run(args: argparse.Namespace) -> int:
     if not dsn:
         print("ecommerce migrate: set DATABASE_URL or pass --database-url")
         return 2
-    try:
-        apply_migrations = optional_function(MIGRATIONS_MODULE, "apply_migrations")
-    except Missing as missing:
-        print(f"ecommerce migrate: {missing}")
-        return 1
     app_user = os.environ.get("DATABASE_APP_USER", "").strip() or None
-    applied = asyncio.run(_call(apply_migrations(dsn, app_user)))
-    if not isinstance(applied, list):
-        raise TypeError("apply_migrations must return the list of applied migrations")
+    applied = asyncio.run(apply_migrations(dsn, app_user))
     for name in applied:
         print(f"applied {name}")
     print("migrations up to date" if not applied else f"{len(applied)} migration(s) applied")
     if app_user:
         print(f"database user {app_user}: may sign in (IAM on RDS) and use the tables")
     return 0
-
-
-async def _call(pending: Awaitable[object]) -> object:
-    return await pending
