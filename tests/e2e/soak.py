@@ -43,7 +43,7 @@ from devstack_runner import RunningStack, boot_stack, stop_stack  # noqa: E402
 from shoppers import Customer, new_customer  # noqa: E402
 
 from ecommerce import cli  # noqa: E402
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD  # noqa: E402
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD  # noqa: E402
 
 KILLED = (
     "inventory-worker",

@@ -22,7 +22,7 @@ import pytest
 from devstack_runner import RunningStack, http_get
 from shoppers import Customer, new_customer
 
-from ecommerce.devstack.bootstrap import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

@@ -140,3 +140,12 @@ def test_the_table_names_each_violated_invariant() -> None:
     assert "VIOLATED  stock conserved, never below zero" in text
     assert "product p-1: stock -3" in text
     assert text.endswith("1 violation(s)")
+
+
+def test_an_order_waiting_for_the_customer_is_bound_by_the_actions_expiry() -> None:
+    waiting = OrderRow("o-3ds", "PAYMENT_ACTION_REQUIRED", None, OLD, NOW - timedelta(minutes=5))
+    assert planted(orders=[*healthy().orders, waiting]) == []
+    expired = OrderRow("o-late", "PAYMENT_ACTION_REQUIRED", None, OLD, OLD)
+    assert planted(orders=[*healthy().orders, expired]) == [
+        "order o-late: PAYMENT_ACTION_REQUIRED past its expiry, since 11:00:00"
+    ]

@@ -3,8 +3,9 @@
 A `Snapshot` is what the stores hold (read by `audit_sources`); `audit` turns it into one
 `Check` per invariant, each with how many things it looked at and every violation it found:
 
-- orders settle: every order older than the saga's bound is CONFIRMED or CANCELLED, and every
-  status is one this audit knows;
+- orders settle: every order older than the saga's bound is CONFIRMED or CANCELLED (one
+  waiting for the customer's authentication, PAYMENT_ACTION_REQUIRED, within the action's
+  expiry and the sweep's round after it), and every status is one this audit knows;
 - one net capture per CONFIRMED order, none per CANCELLED one (the payments ledger, and the
   gateway's own payment intents and refunds when it can be asked), and no charge without an
   order;
@@ -28,7 +29,9 @@ from datetime import datetime, timedelta
 
 TERMINAL = frozenset({"CONFIRMED", "CANCELLED"})
 IN_FLIGHT = frozenset({"PENDING", "RESERVED"})
-KNOWN_STATUSES = TERMINAL | IN_FLIGHT
+WAITING = frozenset({"PAYMENT_ACTION_REQUIRED"})
+"""Waiting for the customer (3-D Secure): bound by the action's expiry, not the saga's."""
+KNOWN_STATUSES = TERMINAL | IN_FLIGHT | WAITING
 HOLDING = frozenset({"RESERVED", "COMMITTED"})
 """Reservation statuses that hold stock."""
 RESERVATION_RETENTION = timedelta(days=30)
@@ -117,6 +120,9 @@ class Check:
 class Bounds:
     settle_seconds: float = 300.0
     outbox_seconds: float = 60.0
+    action_seconds: float = 960.0
+    """The longest an order may wait for the customer: the action's expiry (900 s by default,
+    PAYMENT_ACTION_EXPIRY_SECONDS) and a minute for the sweep that cancels it."""
 
 
 def audit(
@@ -126,7 +132,11 @@ def audit(
     settled_before = snapshot.taken_at - timedelta(seconds=bounds.settle_seconds)
     settled = {order.id: order for order in snapshot.orders if order.updated_at <= settled_before}
     return [
-        _orders_settle(snapshot.orders, settled_before),
+        _orders_settle(
+            snapshot.orders,
+            settled_before,
+            snapshot.taken_at - timedelta(seconds=bounds.action_seconds),
+        ),
         _captures(orders, settled, snapshot.payments),
         _gateway_captures(orders, settled, snapshot.gateway),
         _reservations(orders, settled, snapshot.reservations, snapshot.taken_at),
@@ -136,11 +146,19 @@ def audit(
     ]
 
 
-def _orders_settle(orders: Sequence[OrderRow], settled_before: datetime) -> Check:
+def _orders_settle(
+    orders: Sequence[OrderRow], settled_before: datetime, expired_before: datetime
+) -> Check:
     check = Check("orders settle within the saga's bound", checked=len(orders))
     for order in orders:
         if order.status not in KNOWN_STATUSES:
             check.violations.append(f"order {order.id}: unknown status {order.status!r}")
+        elif order.status in WAITING:
+            if order.updated_at <= expired_before:
+                check.violations.append(
+                    f"order {order.id}: {order.status} past its expiry, "
+                    f"since {order.updated_at:%H:%M:%S}"
+                )
         elif order.status not in TERMINAL and order.created_at <= settled_before:
             check.violations.append(
                 f"order {order.id}: still {order.status} since {order.created_at:%H:%M:%S}"

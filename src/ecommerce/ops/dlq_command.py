@@ -258,6 +258,8 @@ def render_dry_run(
     if not messages:
         return text
     return text + "\n\n" + render_messages(dlq, depth, messages)
+
+
 def printable(text: str, limit: int = 1000) -> str:
     """`text` safe for a terminal: one line, control characters escaped, cut at `limit`.
 
