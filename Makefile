@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: help setup run test test-unit test-integration test-e2e test-chaos soak lint format typecheck check \
         lock hooks check-py313 bench reset clean localstack localstack-stop test-localstack \
-        check-infra test-terraform bench-env bench-quick bench-consumer
+        check-infra test-terraform bench-env bench-quick bench-consumer browser \
+        test-browser screenshots
 .DEFAULT_GOAL := help
 
 help: ## this list of targets
@@ -51,6 +52,15 @@ test-chaos: $(STAMP) ## the chaos tier (worker processes killed, faults injected
 # Not in `make test` (CI runs the short version, tests/e2e/test_zzzz_soak_short.py).
 soak: $(STAMP) ## the chaos soak: 2,000 orders under faults, then `ecommerce audit` (~10 min)
 	$(BIN)/python tests/e2e/soak.py --orders 2000 --customers 20 --report soak-report.json
+
+browser: ## Debian's chromium and chromedriver for the browser tests (apt-get, first run only)
+	@bash scripts/browser.sh
+
+test-browser: $(STAMP) browser ## the storefront's and the console's stories in headless Chromium
+	$(BIN)/python -m pytest -q -m browser tests/e2e
+
+screenshots: $(STAMP) browser ## the browser tests, saving each page to docs/screenshots/
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q -m browser tests/e2e
 
 # LocalStack in host mode (Python 3.13, its own venv, no Docker) on 127.0.0.1:4566.
 localstack: ## start LocalStack (SQS, SNS, S3, Secrets Manager); installs on first use

@@ -6,7 +6,8 @@
 1. http: POST /orders direct and through the edge against its floor, saga idle and running;
 2. saga: 5,000 orders at 20/s offered, then 1,500 at 60/s, and the emulator's own floor;
 3. peer: the payments worker against Celery (prefork and threads), gateway at 0 and 300 ms;
-4. cost: dollars per million orders from the saga's counts; and the capacity simulations.
+4. cost: dollars per million orders from the saga's counts; and the capacity simulations;
+5. the SNS+SQS emulator's memory over 20,000 messages, with and without the stack's moto fixes.
 
 The full run's results go to bench/results/ and its plots to docs/performance/ (drawn in
 .venv-bench, which `make bench` creates). A quick run writes bench/results/quick/ and draws
@@ -50,12 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         run("bench.cost", "--saga", out["saga"], "--output", str(folder / f"cost-{day}.json"))
         capacity = str(folder / f"capacity-{day}.json")
         run("bench.capacity", "--saga", out["saga"], "--output", capacity)
+        memory = str(folder / f"emulator-memory-{day}.json")
+        run("bench.emulator_memory", "--messages", "4000", "--output", memory)
     else:
         run("bench.http")
         run("bench.saga")
         run("bench.peer")
         run("bench.cost")
         run("bench.capacity")
+        run("bench.emulator_memory")
         if PLOTS_PYTHON.exists():
             run_plots()
         else:

@@ -63,7 +63,7 @@ async def drive(label: str, url: str, pid: int, messages: int) -> dict[str, Any]
         done = 0
         while done < messages:
             for start in range(0, SAMPLE_EVERY, 10):
-                entries = [
+                entries: Any = [
                     {"Id": str(n), "Message": f"{done + start + n}:{BODY}"} for n in range(10)
                 ]
                 await sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)

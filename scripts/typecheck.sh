@@ -8,7 +8,7 @@ MYPY=${MYPY:-.venv/bin/mypy}
 for tier in tests/*/; do
     name=$(basename "$tier")
     echo "mypy: tests/$name"
-    MYPYPATH="src:$tier:tests/infra" "$MYPY" --explicit-package-bases --cache-dir ".mypy_cache/tests-$name" "$tier"
+    MYPYPATH="src:$tier:tests/infra" "$MYPY" --explicit-package-bases "$tier"
 done
 echo "mypy: tests/conftest.py"
-MYPYPATH=src "$MYPY" --explicit-package-bases --cache-dir .mypy_cache/tests-root tests/conftest.py
+MYPYPATH=src "$MYPY" --explicit-package-bases tests/conftest.py

@@ -14,6 +14,10 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
     ("/cart", "cart"),
     ("/orders", "orders"),
     ("/webhooks", "webhooks"),
+    # The storefront's page (exactly "/": no prefix of every path), the console and their files.
+    ("/", "web"),
+    ("/ops", "web"),
+    ("/assets", "web"),
     # Each service's API document and docs page, by name.
     *(
         (path, service)
@@ -27,8 +31,7 @@ EDGE_ROUTES: tuple[tuple[str, str], ...] = (
 def service_for(path: str) -> str | None:
     best: tuple[int, str] | None = None
     for prefix, service in EDGE_ROUTES:
-        if (path == prefix or path.startswith(prefix + "/")) and (
-            best is None or len(prefix) > best[0]
-        ):
+        below = prefix != "/" and path.startswith(prefix + "/")  # "/" is the one page, exactly
+        if (path == prefix or below) and (best is None or len(prefix) > best[0]):
             best = (len(prefix), service)
     return best[1] if best else None

@@ -98,6 +98,8 @@ GATEWAY_ROUTES: tuple[GatewayRoute, ...] = (
     GatewayRoute("GET /.well-known/{proxy+}"),
     # The payment processor's webhooks: no token, the signature is checked behind.
     GatewayRoute("POST /webhooks/payments"),
+    # The console's API (the web frontend checks the admin role); its pages are public files.
+    GatewayRoute("ANY /ops/api/{proxy+}", authorized=True),
     # Sign-up, categories, the API documents, unknown paths (the ALB's 404).
     GatewayRoute(DEFAULT_ROUTE),
 )

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from browser import chromium
 from devstack_runner import RunningStack, boot_stack, stop_stack
 from gateway_account import gateway_auth
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from ecommerce.devstack.postgres import database_dsn, drop_database, ensure_database
 from ecommerce.devstack.provisioned import provisioning_enabled
@@ -87,3 +89,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def gateway_headers(stack: RunningStack, stack_environ: dict[str, str]) -> dict[str, str]:
     """Authorization on the gateway simulator's account that the payments worker charges."""
     return await gateway_auth(stack, stack_environ)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[WebDriver]:
+    """A headless Chromium for the browser tests of one module (see browser.py)."""
+    yield from chromium()

@@ -14,12 +14,14 @@ from infra_tf import REPO
 
 from ecommerce.edge_routes import EDGE_ROUTES
 from ecommerce.platform.aws import LONG_POLL_SECONDS
+from ecommerce.platform.tracing import backend_choice
 from ecommerce.resources import RESOURCES
 
 yaml = pytest.importorskip("yaml")
 
 K8S = REPO / "k8s"
 APPS = K8S / "base" / "apps"
+ADOT = K8S / "components" / "adot-collector"
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -117,9 +119,13 @@ def all_pod_specs() -> list[tuple[str, dict[str, Any]]]:
         (name, objects(name)["Deployment"]["spec"]["template"]["spec"])
         for name in app_deployables()
     ]
-    for document in load(K8S / "base" / "xray-daemon.yaml"):
-        if document["kind"] == "Deployment":
-            specs.append(("xray-daemon", document["spec"]["template"]["spec"]))
+    for name, path in (
+        ("xray-daemon", K8S / "base" / "xray-daemon.yaml"),
+        ("adot-collector", ADOT / "adot-collector.yaml"),
+    ):
+        for document in load(path):
+            if document["kind"] == "Deployment":
+                specs.append((name, document["spec"]["template"]["spec"]))
     return specs
 
 
@@ -177,3 +183,35 @@ def test_overlay_deploy_env_has_every_key_terraform_writes(environment: str) -> 
         "DATABASE_IAM_AUTH",
         "DATABASE_APP_USER",
     } <= app
+
+
+def test_the_adot_collector_takes_otlp_and_writes_to_x_ray() -> None:
+    """The component switches the services to OpenTelemetry and points them at the collector's
+    OTLP/HTTP port, which its Service and receiver agree on; the collector exports to X-Ray
+    with the annotation keys the services write, under its own IRSA role."""
+    component = load(ADOT / "kustomization.yaml")[0]
+    (merged,) = [g for g in component["configMapGenerator"] if g["name"] == "ecommerce-config"]
+    settings = dict(line.split("=", 1) for line in merged["literals"])
+    assert backend_choice(settings) == "otel"
+    endpoint = settings["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    objects = {(d["kind"], d["metadata"]["name"]): d for d in load(ADOT / "adot-collector.yaml")}
+    service = objects[("Service", "adot-collector")]
+    assert endpoint == f"http://adot-collector:{service['spec']['ports'][0]['port']}"
+    (generated,) = [g for g in component["configMapGenerator"] if g["name"] == "adot-collector"]
+    assert generated["files"] == ["collector.yaml"]
+    config = yaml.safe_load((ADOT / "collector.yaml").read_text())
+    receiver = config["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
+    assert receiver.endswith(f":{service['spec']['ports'][0]['port']}")
+    pipeline = config["service"]["pipelines"]["traces"]
+    assert pipeline["receivers"] == ["otlp"] and pipeline["exporters"] == ["awsxray"]
+    indexed = set(config["exporters"]["awsxray"]["indexed_attributes"])
+    assert {"order_id", "event_type", "event_id", "kept_because"} <= indexed
+    (replacement,) = component["replacements"]
+    assert replacement["source"]["fieldPath"] == "data.ROLE_ARN_ADOT_COLLECTOR"
+    assert replacement["targets"][0]["select"] == {
+        "kind": "ServiceAccount",
+        "name": "adot-collector",
+    }
+    declared = declarations()["adot-collector"]
+    assert declared["service_account"] == "adot-collector"
+    assert any("PutTraceSegments" in call["actions"] for call in declared["calls"])

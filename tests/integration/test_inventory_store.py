@@ -82,7 +82,7 @@ async def test_concurrent_orders_never_take_stock_below_zero(dynamodb: Any) -> N
 
 async def test_inventory_is_idempotent_and_republishes_the_same_outcome(dynamodb: Any) -> None:
     publisher = RecordingPublisher()
-    inventory = Inventory(ReservationStore(dynamodb), publisher)  # type: ignore[arg-type]
+    inventory = Inventory(ReservationStore(dynamodb), publisher)
     product = await add_product(dynamodb, 4)
     order_id = str(uuid.uuid4())
     event, payload = placed(order_id, (product, 3))
@@ -103,7 +103,7 @@ async def test_inventory_is_idempotent_and_republishes_the_same_outcome(dynamodb
 
 async def test_release_gives_stock_back_once(dynamodb: Any) -> None:
     store = ReservationStore(dynamodb)
-    inventory = Inventory(store, RecordingPublisher())  # type: ignore[arg-type]
+    inventory = Inventory(store, RecordingPublisher())
     product = await add_product(dynamodb, 5)
     order_id = str(uuid.uuid4())
     event, payload = placed(order_id, (product, 2))
@@ -121,7 +121,7 @@ async def test_release_gives_stock_back_once(dynamodb: Any) -> None:
 async def test_cancel_before_reservation_blocks_a_late_reservation(dynamodb: Any) -> None:
     publisher = RecordingPublisher()
     store = ReservationStore(dynamodb)
-    inventory = Inventory(store, publisher)  # type: ignore[arg-type]
+    inventory = Inventory(store, publisher)
     product = await add_product(dynamodb, 5)
     order_id = str(uuid.uuid4())
     event, payload = placed(order_id, (product, 2))
@@ -160,7 +160,7 @@ async def reservation_items(dynamodb: Any, *order_ids: str) -> int:
 async def test_settled_reservations_expire_and_the_sweep_removes_them(dynamodb: Any) -> None:
     now = [1_000_000.0]
     store = ReservationStore(dynamodb, retention_seconds=60, clock=lambda: now[0])
-    inventory = Inventory(store, RecordingPublisher())  # type: ignore[arg-type]
+    inventory = Inventory(store, RecordingPublisher())
     product = await add_product(dynamodb, 10)
     held, committed, released = (str(uuid.uuid4()) for _ in range(3))
     for order_id in (held, committed, released):
@@ -189,7 +189,7 @@ async def test_an_order_placed_older_than_the_retention_is_not_reserved_again(
     dynamodb: Any,
 ) -> None:
     store = ReservationStore(dynamodb, retention_seconds=0)
-    inventory = Inventory(store, RecordingPublisher())  # type: ignore[arg-type]
+    inventory = Inventory(store, RecordingPublisher())
     product = await add_product(dynamodb, 5)
     event, payload = placed(str(uuid.uuid4()), (product, 1))
     with pytest.raises(PoisonMessage, match="older than the reservation retention"):

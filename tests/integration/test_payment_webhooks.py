@@ -42,7 +42,7 @@ async def queued(aws: AwsClients) -> list[dict[str, Any]]:
     """Everything on the payment-webhooks queue now, taken off it."""
     sqs = await aws.client("sqs")
     url = (await sqs.get_queue_url(QueueName=physical("payment-webhooks")))["QueueUrl"]
-    found: list[dict[str, Any]] = []
+    found: list[Any] = []
     while True:
         got = await sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
@@ -175,7 +175,7 @@ def intent(order_id: str, intent_id: str, **extra: Any) -> dict[str, Any]:
 
 async def test_events_settle_a_waiting_payment_once_and_never_backwards(dynamodb: Any) -> None:
     ledger, publisher = Ledger(dynamodb, 60), RecordingPublisher()
-    events = ProcessorEvents(ledger, publisher)  # type: ignore[arg-type]
+    events = ProcessorEvents(ledger, publisher)
     order_id, intent_id = f"o-{uuid.uuid4()}", f"pi_{uuid.uuid4().hex}"
     await waiting_payment(ledger, order_id, intent_id)
     succeeded = message("evt_s1", "payment_intent.succeeded", intent(order_id, intent_id))
@@ -198,7 +198,7 @@ async def test_events_settle_a_waiting_payment_once_and_never_backwards(dynamodb
 
 async def test_a_failure_first_wins_over_a_later_success(dynamodb: Any) -> None:
     ledger, publisher = Ledger(dynamodb, 60), RecordingPublisher()
-    events = ProcessorEvents(ledger, publisher)  # type: ignore[arg-type]
+    events = ProcessorEvents(ledger, publisher)
     order_id, intent_id = f"o-{uuid.uuid4()}", f"pi_{uuid.uuid4().hex}"
     await waiting_payment(ledger, order_id, intent_id)
     await events(
@@ -218,7 +218,7 @@ async def test_a_failure_first_wins_over_a_later_success(dynamodb: Any) -> None:
 
 async def test_a_refund_and_a_dispute_are_recorded(dynamodb: Any) -> None:
     ledger, publisher = Ledger(dynamodb, 60), RecordingPublisher()
-    events = ProcessorEvents(ledger, publisher)  # type: ignore[arg-type]
+    events = ProcessorEvents(ledger, publisher)
     order_id, intent_id = f"o-{uuid.uuid4()}", f"pi_{uuid.uuid4().hex}"
     claim = await ledger.claim_charge(order_id, 1500, "EUR")
     assert claim.token is not None
@@ -248,7 +248,7 @@ async def test_a_refund_and_a_dispute_are_recorded(dynamodb: Any) -> None:
 
 async def test_an_event_for_a_charge_in_flight_is_left_to_the_charge(dynamodb: Any) -> None:
     ledger, publisher = Ledger(dynamodb, 60), RecordingPublisher()
-    events = ProcessorEvents(ledger, publisher)  # type: ignore[arg-type]
+    events = ProcessorEvents(ledger, publisher)
     order_id = f"o-{uuid.uuid4()}"
     assert (await ledger.claim_charge(order_id, 100, "USD")).token is not None
     await events(message("evt_inflight", "payment_intent.succeeded", intent(order_id, "pi_x")))

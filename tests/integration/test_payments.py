@@ -58,7 +58,7 @@ async def intents_for(session: aiohttp.ClientSession, base: str, order_id: str) 
 async def test_a_charge_happens_once_however_often_delivered(dynamodb: Any, gateway: Any) -> None:
     client, session, base = gateway
     publisher = RecordingPublisher()
-    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)
     order_id = str(uuid.uuid4())
     event, payload = reserved(order_id, "tok_visa")
     for _ in range(3):
@@ -73,7 +73,7 @@ async def test_a_charge_happens_once_however_often_delivered(dynamodb: Any, gate
 async def test_declined_card_is_a_payment_failed(dynamodb: Any, gateway: Any) -> None:
     client, _, _ = gateway
     publisher = RecordingPublisher()
-    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)
     event, payload = reserved(str(uuid.uuid4()), "tok_chargeDeclined")
     await payments.on_inventory_reserved(event, payload)
     assert publisher.events[0].type == "PaymentFailed"
@@ -85,7 +85,7 @@ async def test_a_live_lease_blocks_a_second_charge(dynamodb: Any, gateway: Any) 
     ledger = Ledger(dynamodb, 60)
     order_id = str(uuid.uuid4())
     assert (await ledger.claim_charge(order_id, 100, "USD")).token is not None
-    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    payments = Payments(ledger, client, RecordingPublisher())
     event, payload = reserved(order_id, "tok_visa")
     with pytest.raises(PaymentInProgress):
         await payments.on_inventory_reserved(event, payload)
@@ -107,7 +107,7 @@ async def test_an_expired_lease_is_taken_over_with_the_same_gateway_key(
     )
     assert (await Ledger(dynamodb, -1).claim_charge(order_id, 4200, "USD")).token is not None
     publisher = RecordingPublisher()
-    payments = Payments(Ledger(dynamodb, 60), client, publisher)  # type: ignore[arg-type]
+    payments = Payments(Ledger(dynamodb, 60), client, publisher)
     event, payload = reserved(order_id, "tok_visa")
     await payments.on_inventory_reserved(event, payload)
     assert [e.type for e in publisher.events] == ["PaymentSucceeded"]
@@ -120,7 +120,7 @@ async def test_cancel_refunds_once_and_cancel_first_forbids_the_charge(
     client, session, base = gateway
     publisher = RecordingPublisher()
     ledger = Ledger(dynamodb, 60)
-    payments = Payments(ledger, client, publisher)  # type: ignore[arg-type]
+    payments = Payments(ledger, client, publisher)
     order_id = str(uuid.uuid4())
     event, payload = reserved(order_id, "tok_visa")
     await payments.on_inventory_reserved(event, payload)
@@ -153,7 +153,7 @@ async def test_a_card_that_needs_authentication_waits_for_the_customer(
     client, session, base = gateway
     publisher = RecordingPublisher()
     ledger = Ledger(dynamodb, 60)
-    payments = Payments(ledger, client, publisher)  # type: ignore[arg-type]
+    payments = Payments(ledger, client, publisher)
     order_id = str(uuid.uuid4())
     event, payload = reserved(order_id, "tok_threeDSecure2Required")
     await payments.on_inventory_reserved(event, payload)
@@ -171,7 +171,7 @@ async def test_a_card_that_needs_authentication_waits_for_the_customer(
 async def test_a_cancel_while_waiting_calls_the_payment_off(dynamodb: Any, gateway: Any) -> None:
     client, session, base = gateway
     ledger = Ledger(dynamodb, 60)
-    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    payments = Payments(ledger, client, RecordingPublisher())
     order_id = str(uuid.uuid4())
     event, payload = reserved(order_id, "tok_threeDSecure2Required")
     await payments.on_inventory_reserved(event, payload)
@@ -192,7 +192,7 @@ async def test_a_cancel_while_waiting_calls_the_payment_off(dynamodb: Any, gatew
 async def test_a_cancel_after_the_customer_paid_refunds(dynamodb: Any, gateway: Any) -> None:
     client, session, base = gateway
     ledger = Ledger(dynamodb, 60)
-    payments = Payments(ledger, client, RecordingPublisher())  # type: ignore[arg-type]
+    payments = Payments(ledger, client, RecordingPublisher())
     order_id = str(uuid.uuid4())
     event, payload = reserved(order_id, "tok_threeDSecure2Required")
     await payments.on_inventory_reserved(event, payload)

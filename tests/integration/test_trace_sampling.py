@@ -1,5 +1,7 @@
-"""The tracing middleware over real HTTP: a request that is not sampled builds no segment and
-passes `Sampled=0` on; one that fails is recorded all the same; a sampled one as before."""
+"""The tracing middleware over real HTTP, with each back end: a request that is not sampled
+builds no segment and passes `Sampled=0` on; one that fails is recorded all the same; a sampled
+one as before. The OpenTelemetry back end's spans are read as the X-Ray documents the local
+stand-in keeps (`ecommerce.devstack.otlp_segments`), so both answer the same assertions."""
 
 from __future__ import annotations
 
@@ -10,10 +12,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aws_xray_sdk.core import xray_recorder
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from ecommerce.devstack.otlp_segments import documents
 from ecommerce.devstack.ports import free_port
 from ecommerce.platform import tracing
 from ecommerce.platform.sampling import Always, Never, Sampler
+from ecommerce.platform.tracing.otel import OtelBackend
+from ecommerce.platform.tracing.xray import TaskContext, XRayBackend
 
 pytestmark = pytest.mark.integration
 
@@ -29,18 +37,32 @@ class Emitted:
         pass
 
 
-@pytest.fixture
-def emitted(monkeypatch: pytest.MonkeyPatch) -> Emitted:
-    """The recorder set up as `configure_tracing` does, without patching aiobotocore for the
-    rest of the session; segments land in a list instead of the daemon."""
+class Exported:
+    def __init__(self, exporter: InMemorySpanExporter) -> None:
+        self.exporter = exporter
+
+    @property
+    def segments(self) -> list[dict[str, Any]]:
+        return list(documents(encode_spans(self.exporter.get_finished_spans())))
+
+
+@pytest.fixture(params=["xray", "otel"])
+def emitted(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Emitted | Exported:
+    """The back end set up as `configure_tracing` does, without patching or instrumenting
+    libraries for the rest of the session; segments land in a list instead of the daemon."""
+    if request.param == "otel":
+        exporter = InMemorySpanExporter()
+        provider = OtelBackend.provider("tracing-test")
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        monkeypatch.setattr(tracing, "_backend", OtelBackend("tracing-test", provider))
+        return Exported(exporter)
     found = Emitted()
     if not tracing.is_configured():
         xray_recorder.configure(
-            sampling=False, context_missing="IGNORE_ERROR", context=tracing.TaskContext()
+            sampling=False, context_missing="IGNORE_ERROR", context=TaskContext()
         )
-        monkeypatch.setattr(tracing, "_configured", True)
     monkeypatch.setattr(xray_recorder, "emitter", found)
-    monkeypatch.setattr(xray_recorder, "service", "tracing-test")
+    monkeypatch.setattr(tracing, "_backend", XRayBackend("tracing-test"))
     return found
 
 
@@ -84,7 +106,7 @@ def use(monkeypatch: pytest.MonkeyPatch, sampler: Sampler) -> None:
 
 
 async def test_an_unsampled_request_records_nothing_and_passes_the_decision_on(
-    url: str, emitted: Emitted, monkeypatch: pytest.MonkeyPatch
+    url: str, emitted: Emitted | Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use(monkeypatch, Never())
     root = "1-5f000000-000000000000000000000001"
@@ -95,7 +117,7 @@ async def test_an_unsampled_request_records_nothing_and_passes_the_decision_on(
 
 
 async def test_an_unsampled_request_that_fails_is_recorded(
-    url: str, emitted: Emitted, monkeypatch: pytest.MonkeyPatch
+    url: str, emitted: Emitted | Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use(monkeypatch, Never())
     status, _ = await get(f"{url}/boom")
@@ -107,7 +129,7 @@ async def test_an_unsampled_request_that_fails_is_recorded(
 
 
 async def test_a_sampled_request_is_recorded_and_so_is_the_decision_it_received(
-    url: str, emitted: Emitted, monkeypatch: pytest.MonkeyPatch
+    url: str, emitted: Emitted | Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use(monkeypatch, Never())
     root = "1-5f000000-000000000000000000000002"
@@ -120,7 +142,7 @@ async def test_a_sampled_request_is_recorded_and_so_is_the_decision_it_received(
 
 
 async def test_an_unsampled_message_that_fails_is_recorded(
-    emitted: Emitted, monkeypatch: pytest.MonkeyPatch
+    emitted: Emitted | Exported, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use(monkeypatch, Always())  # the message's own decision wins over the rules
     header = "Root=1-5f000000-000000000000000000000003;Parent=53995c3f42cd8ad8;Sampled=0"

@@ -154,7 +154,7 @@ async def test_a_verifier_reloads_periodically_and_unknown_kids_cannot_force_mor
         assert verifier.verify(token.token).user_id == ADA.id  # known without being asked
 
         forged = jwt.encode({"sub": "x"}, "k" * 32, algorithm="HS256", headers={"kid": "made-up"})
-        manager = await clients.client("secretsmanager")
+        manager: Any = await clients.client("secretsmanager")
         calls = 0
         original = manager.get_secret_value
 

@@ -164,10 +164,11 @@ def test_an_unknown_queue_names_the_declared_ones() -> None:
 
 
 def client_error(code: str, status: int) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": "x"}, "ResponseMetadata": {"HTTPStatusCode": status}},
-        "StartMessageMoveTask",
-    )
+    response: Any = {
+        "Error": {"Code": code, "Message": "x"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "StartMessageMoveTask")
 
 
 def test_what_counts_as_an_endpoint_without_move_tasks() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecommerce.devstack.traces import LEGEND, build_trees, render, service_names
+from ecommerce.ops.traces import LEGEND, build_trees, render, service_names
 
 TRACE = "1-00000001-000000000000000000000001"
 

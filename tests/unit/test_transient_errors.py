@@ -1,5 +1,7 @@
 """Which failures the consumer treats as a dependency down rather than a bad message."""
 
+from typing import Any
+
 import asyncpg
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
@@ -9,9 +11,8 @@ from ecommerce.platform.transient import is_transient
 
 
 def client_error(code: str, status: int) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutItem"
-    )
+    response: Any = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, "PutItem")
 
 
 @pytest.mark.parametrize(

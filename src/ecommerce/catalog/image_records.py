@@ -8,13 +8,16 @@ recording the same upload again overwrites it: never a duplicate.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from ecommerce.catalog.images import ImageStatus, ProductImage
 from ecommerce.catalog.items import IMAGES, image_value, images_of, product_key
 from ecommerce.catalog.store import LIVE, failed_condition
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 class Start(Enum):
@@ -25,7 +28,7 @@ class Start(Enum):
 
 
 class ImageRecords:
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self._db = dynamodb
         self._table = table
 

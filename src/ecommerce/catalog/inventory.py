@@ -11,15 +11,19 @@ most, and the retention is longer, so only a hand-made replay can meet this.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 from ecommerce.catalog.inventory_domain import (
     HOLDS_STOCK,
+    Line,
+    Reservation,
     ReservationStatus,
     lines_of,
     short_products,
 )
-from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.catalog.reservations import ReserveResult
 from ecommerce.events import (
     Envelope,
     InventoryRejected,
@@ -32,7 +36,7 @@ from ecommerce.events import (
 )
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
-from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.publisher import Publisher
 
 log = get_logger("inventory")
 
@@ -40,8 +44,39 @@ PRODUCER = "inventory"
 MAX_RACE_RETRIES = 5
 
 
+class Reservations(Protocol):
+    """Where reservations and stock are kept (`ReservationStore`: the products table)."""
+
+    @property
+    def retention_seconds(self) -> int: ...
+
+    async def get(self, order_id: str) -> Reservation | None: ...
+
+    async def reserve(self, order_id: str, lines: Sequence[Line]) -> ReserveResult:
+        """Take the stock of every line and record the reservation, or do nothing at all."""
+        ...
+
+    async def record(
+        self,
+        order_id: str,
+        status: ReservationStatus,
+        lines: Sequence[Line],
+        rejected: Sequence[str] = (),
+    ) -> bool:
+        """Record a reservation that holds no stock; False if one exists."""
+        ...
+
+    async def move(self, order_id: str, frm: ReservationStatus, to: ReservationStatus) -> bool:
+        """Change status without touching stock; False if not in `frm`."""
+        ...
+
+    async def release(self, reservation: Reservation) -> bool:
+        """Give the stock back and mark the reservation RELEASED, atomically."""
+        ...
+
+
 class Inventory:
-    def __init__(self, store: ReservationStore, publisher: EventPublisher) -> None:
+    def __init__(self, store: Reservations, publisher: Publisher) -> None:
         self._store = store
         self._publisher = publisher
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
@@ -19,6 +19,9 @@ from botocore.exceptions import ClientError
 
 from ecommerce.catalog.images import MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES
 from ecommerce.platform.aws import client_config
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
 
 UPLOAD_EXPIRY_SECONDS = 600
 DOWNLOAD_EXPIRY_SECONDS = 900
@@ -59,7 +62,7 @@ async def presigning_s3(region: str) -> AsyncIterator[Any]:
 
 
 class ImageBucket:
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
 

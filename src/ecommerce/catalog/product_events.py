@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from ecommerce.catalog.domain import Product
 from ecommerce.events import Money, ProductChanged, new_event
 from ecommerce.platform.logging import get_logger
-from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.publisher import Publisher
 
 log = get_logger("catalog.events")
 
@@ -20,7 +20,7 @@ PRODUCER = "catalog"
 
 
 class ProductEvents:
-    def __init__(self, publisher: EventPublisher) -> None:
+    def __init__(self, publisher: Publisher) -> None:
         self._publisher = publisher
 
     async def changed(self, product: Product) -> None:

@@ -19,12 +19,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecommerce.catalog.inventory_domain import Line, Reservation, ReservationStatus
 from ecommerce.resources import physical
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import (
+        PutTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 RESERVATION_PREFIX = "RESERVATION#"
 EXPIRES_AT = "expires_at"
@@ -51,7 +59,7 @@ class ReserveResult:
 class ReservationStore:
     def __init__(
         self,
-        dynamodb: Any,
+        dynamodb: DynamoDBClient,
         *,
         retention_seconds: int = DEFAULT_RETENTION_SECONDS,
         clock: Callable[[], float] = time.time,
@@ -77,7 +85,7 @@ class ReservationStore:
 
     async def reserve(self, order_id: str, lines: Sequence[Line]) -> ReserveResult:
         """Take the stock of every line and record the reservation, or do nothing at all."""
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {"Put": self._put(order_id, ReservationStatus.RESERVED, lines, condition_absent=True)}
         ]
         for line in lines:
@@ -121,8 +129,14 @@ class ReservationStore:
         """Record a reservation that holds no stock (REJECTED, CANCELLED); False if one exists.
 
         It expires after the retention, like every reservation that holds no stock."""
-        put = self._put(order_id, status, lines, condition_absent=True, rejected=rejected)
-        put["Item"][EXPIRES_AT] = {"N": self._expiry()}
+        put = self._put(
+            order_id,
+            status,
+            lines,
+            condition_absent=True,
+            rejected=rejected,
+            expires=self._expiry(),
+        )
         try:
             await self._db.put_item(**put)
         except ClientError as error:
@@ -143,7 +157,7 @@ class ReservationStore:
 
     async def release(self, reservation: Reservation) -> bool:
         """Give the stock back and mark the reservation RELEASED, atomically."""
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Update": self._status_update(
                     reservation.order_id, reservation.status, ReservationStatus.RELEASED
@@ -186,7 +200,8 @@ class ReservationStore:
         *,
         condition_absent: bool,
         rejected: Sequence[str] = (),
-    ) -> dict[str, Any]:
+        expires: str | None = None,
+    ) -> PutTypeDef:
         now = datetime.now(UTC).isoformat()
         item: dict[str, Any] = {
             **reservation_key(order_id),
@@ -203,14 +218,16 @@ class ReservationStore:
         }
         if rejected:
             item["rejected_products"] = {"L": [{"S": p} for p in rejected]}
-        put: dict[str, Any] = {"TableName": self._table, "Item": item}
+        if expires is not None:
+            item[EXPIRES_AT] = {"N": expires}
+        put: PutTypeDef = {"TableName": self._table, "Item": item}
         if condition_absent:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         return put
 
     def _status_update(
         self, order_id: str, frm: ReservationStatus, to: ReservationStatus
-    ) -> dict[str, Any]:
+    ) -> UpdateTypeDef:
         """Every move leaves RESERVED for a status that expires (COMMITTED, RELEASED)."""
         return {
             "TableName": self._table,

@@ -10,7 +10,7 @@ catalog is a Scan.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -26,6 +26,9 @@ from ecommerce.catalog.items import (
     readable,
     to_item,
 )
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 CATEGORY_INDEX = "by-category"
 """The products table's index on (category, pk) declared in `ecommerce.resources`."""
@@ -44,7 +47,7 @@ class StockConflict:
 
 
 class ProductStore:
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self._db = dynamodb
         self._table = table
 

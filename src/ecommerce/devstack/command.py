@@ -64,7 +64,12 @@ from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_documen
 from ecommerce.devstack.state import StateDir
 from ecommerce.devstack.supervisor import Supervisor, wait_until_answering
 from ecommerce.devstack.webhook_endpoint import register_webhook_endpoint
-from ecommerce.devstack.xray_server import DAEMON_ADDRESS_ENV, daemon_address, start_xray_daemon
+from ecommerce.devstack.xray_server import (
+    DAEMON_ADDRESS_ENV,
+    start_xray_daemon,
+    tracing_environment,
+)
+from ecommerce.ops.traces import TRACE_SEGMENTS_ENV
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.settings_models import SettingsError, read
 
@@ -268,7 +273,9 @@ class DevStack:
         assert self._edge is not None
         extra_env = {"TOKEN_ISSUER": self._issuer or self._edge.url}
         if self._xray is not None:
-            extra_env[DAEMON_ADDRESS_ENV] = daemon_address(self._xray)
+            extra_env.update(tracing_environment(self._xray, self._base_env))
+            # The console's order timeline reads the traces the stand-in kept.
+            extra_env[TRACE_SEGMENTS_ENV] = str(self._state.segments_file)
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
         os.environ.update(

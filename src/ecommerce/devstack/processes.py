@@ -38,6 +38,7 @@ PROCESSES: tuple[ProcessSpec, ...] = (
     ProcessSpec("cart", "handlers.cart", Kind.HANDLER, "cart"),
     ProcessSpec("orders", "handlers.orders", Kind.HANDLER, "orders"),
     ProcessSpec("webhooks", "handlers.webhooks", Kind.HANDLER, "webhooks"),
+    ProcessSpec("web", "handlers.web", Kind.HANDLER, "web"),
     ProcessSpec("inventory-worker", "workers.inventory", Kind.WORKER),
     ProcessSpec("orders-worker", "workers.orders", Kind.WORKER),
     ProcessSpec("payments-worker", "workers.payments", Kind.WORKER),

@@ -8,7 +8,7 @@ import json
 import sys
 
 from ecommerce.devstack.state import StateDir
-from ecommerce.devstack.traces import (
+from ecommerce.ops.traces import (
     build_trees,
     order_trace_ids,
     read_segments,

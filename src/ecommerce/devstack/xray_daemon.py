@@ -1,8 +1,11 @@
-"""A local stand-in for the X-Ray daemon: takes segments on UDP and keeps them in a file.
+"""A local stand-in for the trace collector: X-Ray segments on UDP (the X-Ray daemon's
+protocol) and OTLP/HTTP on TCP (an ADOT collector's), the same port number for both, as the
+X-Ray daemon has. Everything is kept in `<state>/traces/segments.jsonl`, one X-Ray segment
+document a line, where tests and `ecommerce trace ORDER_ID` read it.
 
-Services send segments to `AWS_XRAY_DAEMON_ADDRESS` as the X-Ray SDK does in AWS (a JSON
-header line, a newline, the segment document). This keeps each document as one JSON line in
-`<state>/traces/segments.jsonl`, where tests and `ecommerce trace ORDER_ID` read them.
+The X-Ray SDK back end sends a JSON header line, a newline and the segment document; the
+OpenTelemetry back end posts OTLP spans to `/v1/traces`, kept as the documents X-Ray would
+store (`ecommerce.devstack.otlp_segments`).
 
     python -m ecommerce.devstack.xray_daemon --port 2000 --out .devstack/traces/segments.jsonl
 """
@@ -12,11 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
 import json
 import signal
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from ecommerce.devstack.otlp_segments import documents, parse_request
 
 FLUSH_SECONDS = 0.2
+OTLP_PATH = "/v1/traces"
 
 
 class SegmentSink(asyncio.DatagramProtocol):
@@ -24,14 +35,38 @@ class SegmentSink(asyncio.DatagramProtocol):
         self.pending: list[str] = []
         self.received = 0
 
+    def add(self, document: dict[str, Any]) -> None:
+        self.pending.append(json.dumps(document, separators=(",", ":")))
+        self.received += 1
+
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         _, _, body = data.partition(b"\n")
         try:
             document = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return
-        self.pending.append(json.dumps(document, separators=(",", ":")))
-        self.received += 1
+        self.add(document)
+
+
+def otlp_app(sink: SegmentSink) -> web.Application:
+    async def export(request: web.Request) -> web.Response:
+        body = await request.read()
+        if request.headers.get("Content-Encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        try:
+            export = parse_request(body, request.content_type)
+        except ValueError as error:
+            return web.Response(status=400, text=str(error))
+        for document in documents(export):
+            sink.add(document)
+        if request.content_type == "application/json":
+            return web.json_response({})
+        answer = ExportTraceServiceResponse().SerializeToString()
+        return web.Response(body=answer, content_type="application/x-protobuf")
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.router.add_post(OTLP_PATH, export)
+    return app
 
 
 def _prepare(path: Path) -> None:
@@ -48,7 +83,14 @@ async def serve(host: str, port: int, out: Path, stopping: asyncio.Event) -> Non
     await asyncio.to_thread(_prepare, out)
     loop = asyncio.get_running_loop()
     transport, sink = await loop.create_datagram_endpoint(SegmentSink, local_addr=(host, port))
-    print(f"xray daemon stand-in listening on udp://{host}:{port}, writing {out}", flush=True)
+    runner = web.AppRunner(otlp_app(sink), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    print(
+        f"trace stand-in listening on udp://{host}:{port} (X-Ray) and "
+        f"http://{host}:{port}{OTLP_PATH} (OTLP), writing {out}",
+        flush=True,
+    )
     try:
         while not stopping.is_set():
             with contextlib.suppress(TimeoutError):
@@ -57,6 +99,7 @@ async def serve(host: str, port: int, out: Path, stopping: asyncio.Event) -> Non
                 lines, sink.pending = sink.pending, []
                 await asyncio.to_thread(_append, out, lines)
     finally:
+        await runner.cleanup()
         transport.close()
 
 

@@ -156,8 +156,7 @@ def _orders_settle(
         elif order.status in WAITING:
             if order.updated_at <= expired_before:
                 check.violations.append(
-                    f"order {order.id}: {order.status} past its expiry, "
-                    f"since {order.updated_at:%H:%M:%S}"
+                    f"order {order.id}: still {order.status} since {order.updated_at:%H:%M:%S}"
                 )
         elif order.status not in TERMINAL and order.created_at <= settled_before:
             check.violations.append(

@@ -17,7 +17,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import (
@@ -317,7 +317,7 @@ def _hint(target: AwsTarget) -> str:
 
 
 def _client_error(error: ClientError) -> str:
-    details: dict[str, Any] = error.response.get("Error", {})
+    details: Mapping[str, Any] = error.response.get("Error", {})
     code = str(details.get("Code", ""))
     if code in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
         return (

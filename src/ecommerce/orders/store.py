@@ -11,11 +11,15 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from ecommerce.events import Envelope, LineItem, Money
 from ecommerce.orders.domain import Order, PaymentAction, Reason, Status, Transition
 from ecommerce.platform.messaging.publisher import Outgoing
 from ecommerce.platform.tracing import subsegment
+
+AnyConnection = asyncpg.Connection | PoolConnectionProxy
+"""A connection of its own or one of the pool's."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,7 @@ class OrderStore:
 
 
 class OrderChange:
-    def __init__(self, connection: asyncpg.Connection, order_id: str) -> None:
+    def __init__(self, connection: asyncpg.Connection | PoolConnectionProxy, order_id: str) -> None:
         self._connection = connection
         self._order_id = order_id
 
@@ -251,7 +255,7 @@ class OrderChange:
 
 
 async def _insert_history(
-    connection: asyncpg.Connection, order_id: str, transitions: Sequence[Transition]
+    connection: AnyConnection, order_id: str, transitions: Sequence[Transition]
 ) -> None:
     if not transitions:
         return
@@ -272,7 +276,7 @@ async def _insert_history(
     )
 
 
-async def _insert_outbox(connection: asyncpg.Connection, events: Sequence[Outgoing]) -> None:
+async def _insert_outbox(connection: AnyConnection, events: Sequence[Outgoing]) -> None:
     if not events:
         return
     await connection.executemany(

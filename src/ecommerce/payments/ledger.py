@@ -13,11 +13,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from ecommerce.resources import physical
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
 
 
 class PaymentStatus(StrEnum):
@@ -63,7 +66,7 @@ def _conditional_failed(error: ClientError) -> bool:
 
 
 class Ledger:
-    def __init__(self, dynamodb: Any, lease_seconds: int) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, lease_seconds: int) -> None:
         self._db = dynamodb
         self._table = physical("payments")
         self._lease = lease_seconds
@@ -335,14 +338,23 @@ class Ledger:
         names: bool = True,
     ) -> bool:
         try:
-            await self._db.update_item(
-                TableName=self._table,
-                Key=_key(order_id),
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                **({"ExpressionAttributeNames": {"#s": "status"}} if names else {}),
-                ExpressionAttributeValues=values,
-            )
+            if names:
+                await self._db.update_item(
+                    TableName=self._table,
+                    Key=_key(order_id),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues=values,
+                )
+            else:
+                await self._db.update_item(
+                    TableName=self._table,
+                    Key=_key(order_id),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                )
         except ClientError as error:
             if _conditional_failed(error):
                 return False

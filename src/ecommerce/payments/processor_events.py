@@ -19,7 +19,7 @@ from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
 from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.message import Message
-from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.publisher import Publisher
 
 log = get_logger("payments.webhooks")
 
@@ -41,7 +41,7 @@ def _order_id(obj: dict[str, Any]) -> str | None:
 
 
 class ProcessorEvents:
-    def __init__(self, ledger: Ledger, publisher: EventPublisher) -> None:
+    def __init__(self, ledger: Ledger, publisher: Publisher) -> None:
         self._ledger = ledger
         self._publisher = publisher
 

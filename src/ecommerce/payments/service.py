@@ -27,7 +27,7 @@ from ecommerce.payments.gateway_client import ChargeResult, GatewayClient, Gatew
 from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
-from ecommerce.platform.messaging.publisher import EventPublisher
+from ecommerce.platform.messaging.publisher import Publisher
 
 log = get_logger("payments")
 
@@ -40,7 +40,7 @@ class PaymentInProgress(Exception):
 
 
 class Payments:
-    def __init__(self, ledger: Ledger, gateway: GatewayClient, publisher: EventPublisher) -> None:
+    def __init__(self, ledger: Ledger, gateway: GatewayClient, publisher: Publisher) -> None:
         self._ledger = ledger
         self._gateway = gateway
         self._publisher = publisher

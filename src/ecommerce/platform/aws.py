@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
 from ecommerce.platform.call_log import CallLog
+
+if TYPE_CHECKING:  # the stubs (types-aiobotocore) type every call the code makes
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_s3 import S3Client
+    from types_aiobotocore_secretsmanager import SecretsManagerClient
+    from types_aiobotocore_sns import SNSClient
+    from types_aiobotocore_sqs import SQSClient
 
 LONG_POLL_SECONDS = 20
 
@@ -41,13 +48,26 @@ class AwsClients:
         self._lock = asyncio.Lock()
         self._call_log = CallLog.from_env()
 
+    @overload
+    async def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    async def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    async def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    async def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    async def client(self, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+    @overload
+    async def client(self, service: str) -> Any: ...
+
     async def client(self, service: str) -> Any:
         if service in self._clients:
             return self._clients[service]
         async with self._lock:
             if service in self._clients:
                 return self._clients[service]
-            context = self._session.create_client(
+            context: Any = self._session.create_client(  # type: ignore[call-overload]
                 service, region_name=self._region, config=self._config
             )
             self._clients[service] = await self._stack.enter_async_context(context)

@@ -164,6 +164,10 @@ class PaymentsWorkerSettings(WorkerSettings):
     )
 
 
+class WebSettings(HttpSettings, CatalogUrlSettings):
+    orders_url: str = Field("http://orders", pattern=r"^https?://", description="an http URL")
+
+
 class WebhooksSettings(HttpSettings):
     payment_webhook_secrets_secret: str = Field(
         "payment-webhook-secrets", description="the secret holding the webhook signing secrets"
@@ -188,6 +192,7 @@ MODELS: dict[str, type[DeployableSettings]] = {
     "payments-worker": PaymentsWorkerSettings,
     "images-worker": ImagesWorkerSettings,
     "webhooks": WebhooksSettings,
+    "web": WebSettings,
 }
 """Each deployable's model, by the service name its entry point passes."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -24,6 +24,10 @@ from ecommerce.users.domain import (
     UserNotFound,
     VersionMismatch,
 )
+
+if TYPE_CHECKING:
+    from types_aiobotocore_dynamodb import DynamoDBClient
+    from types_aiobotocore_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Item = dict[str, Any]
 
@@ -100,7 +104,7 @@ def from_item(item: Item) -> User:
 
 
 class UserStore:
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
         self._db = dynamodb
         self._table = table
 
@@ -108,7 +112,7 @@ class UserStore:
         """Store a new user; `EmailTaken` when its email already belongs to someone."""
         absent = "attribute_not_exists(pk)"
         email_item: Item = {"pk": {"S": email_key(user.email)}, "user_id": {"S": user.id}}
-        request = [
+        request: list[TransactWriteItemTypeDef] = [
             {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": absent}}
             for item in (to_item(user), email_item)
         ]

@@ -24,6 +24,9 @@ locals {
     "/docs/orders"           = "orders"
     "/openapi/webhooks.json" = "webhooks"
     "/docs/webhooks"         = "webhooks"
+    "/"                      = "web"
+    "/ops"                   = "web"
+    "/assets"                = "web"
   }
 
   # API Gateway route key => whether the JWT authorizer guards it, and its throttling
@@ -43,6 +46,7 @@ locals {
     "ANY /orders/{proxy+}"      = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "GET /.well-known/{proxy+}" = { authorized = false, rate_limit = 200, burst_limit = 400 }
     "POST /webhooks/payments"   = { authorized = false, rate_limit = 200, burst_limit = 400 }
+    "ANY /ops/api/{proxy+}"     = { authorized = true, rate_limit = 200, burst_limit = 400 }
     "$default"                  = { authorized = false, rate_limit = 200, burst_limit = 400 }
   }
 

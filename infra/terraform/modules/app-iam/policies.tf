@@ -66,6 +66,27 @@ data "aws_iam_policy_document" "orders_api" {
   }
 }
 
+# The web frontend's console: queue depths of every queue and its DLQ, a look at dead letters
+# (received and handed back), and their redrive (a move task, or by hand: send to the queue,
+# delete from the DLQ). Presigned uploads are the catalog's; it needs no S3 grant of its own.
+data "aws_iam_policy_document" "web_api" {
+  statement {
+    sid       = "TokenPublicKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["jwt-public-keys"]]
+  }
+  statement {
+    sid       = "QueueDepthsAndRedriveTarget"
+    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"]]
+  }
+  statement {
+    sid       = "DeadLettersAndRedrive"
+    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks"]
+    resources = [var.dlq_arns["inventory"], var.dlq_arns["orders"], var.dlq_arns["payments"], var.dlq_arns["images"]]
+  }
+}
+
 data "aws_iam_policy_document" "inventory_worker" {
   statement {
     sid       = "ConsumeInventoryQueue"
@@ -214,6 +235,16 @@ data "aws_iam_policy_document" "xray_daemon" {
   }
 }
 
+data "aws_iam_policy_document" "adot_collector" {
+  #checkov:skip=CKV_AWS_356:X-Ray's PutTraceSegments, PutTelemetryRecords and sampling actions support no resource-level permissions; "*" is the only valid resource.
+  #checkov:skip=CKV_AWS_111:X-Ray's write actions support no resource-level permissions or condition keys to narrow them.
+  statement {
+    sid       = "ExportTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"]
+    resources = ["*"]
+  }
+}
+
 data "aws_iam_policy_document" "fluent_bit" {
   statement {
     sid       = "ShipApplicationLogs"
@@ -229,6 +260,7 @@ locals {
     "catalog-api"      = data.aws_iam_policy_document.catalog_api.json
     "cart-api"         = data.aws_iam_policy_document.cart_api.json
     "orders-api"       = data.aws_iam_policy_document.orders_api.json
+    "web-api"          = data.aws_iam_policy_document.web_api.json
     "inventory-worker" = data.aws_iam_policy_document.inventory_worker.json
     "orders-worker"    = data.aws_iam_policy_document.orders_worker.json
     "payments-worker"  = data.aws_iam_policy_document.payments_worker.json
@@ -237,6 +269,7 @@ locals {
     "outbox-relay"     = data.aws_iam_policy_document.outbox_relay.json
     "keda-operator"    = data.aws_iam_policy_document.keda_operator.json
     "xray-daemon"      = data.aws_iam_policy_document.xray_daemon.json
+    "adot-collector"   = data.aws_iam_policy_document.adot_collector.json
     "fluent-bit"       = data.aws_iam_policy_document.fluent_bit.json
   }
 }

@@ -143,7 +143,8 @@ resource "aws_lb_listener_rule" "prefix" {
 
   condition {
     path_pattern {
-      values = [each.key, "${each.key}/*"]
+      # "/" is the storefront's one page, not a prefix of every path.
+      values = each.key == "/" ? ["/"] : [each.key, "${each.key}/*"]
     }
   }
 

@@ -26,7 +26,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -39,6 +39,10 @@ from ecommerce.platform.messaging.deleter import BatchDeleter
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.metrics import QueueMetrics, flush_every
 from ecommerce.platform.transient import is_transient
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
 
 log = get_logger("messaging.consumer")
 
@@ -83,7 +87,7 @@ class _Held:
 class Consumer:
     def __init__(
         self,
-        sqs: Any,
+        sqs: SQSClient,
         queue: QueueConfig,
         handler: Handler,
         options: ConsumerOptions | None = None,
@@ -318,7 +322,7 @@ class Consumer:
                 await self._extend(due[start : start + 10], timeout, now)
 
     async def _extend(self, batch: list[_Held], seconds: int, now: float) -> None:
-        entries = [
+        entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
             {"Id": str(i), "ReceiptHandle": h.message.receipt_handle, "VisibilityTimeout": seconds}
             for i, h in enumerate(batch)
         ]
@@ -356,7 +360,7 @@ class Consumer:
     async def _release(self, receipt_handles: list[str]) -> None:
         for start in range(0, len(receipt_handles), 10):
             chunk = receipt_handles[start : start + 10]
-            entries = [
+            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
                 {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
                 for i, handle in enumerate(chunk)
             ]

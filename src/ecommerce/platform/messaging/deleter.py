@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecommerce.platform.logging import get_logger
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
+    from types_aiobotocore_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
 
 log = get_logger("messaging.deleter")
 
@@ -24,7 +28,7 @@ LINGER_SECONDS = 0.5
 class BatchDeleter:
     def __init__(
         self,
-        sqs: Any,
+        sqs: SQSClient,
         queue_url: str,
         linger_seconds: float = LINGER_SECONDS,
         busy: Callable[[], bool] = lambda: True,
@@ -85,7 +89,7 @@ class BatchDeleter:
                 self._timer = asyncio.get_running_loop().call_later(self._linger, self.flush)
 
     async def _send(self, batch: list[tuple[str, int]]) -> None:
-        entries = [
+        entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
             {"Id": str(index), "ReceiptHandle": handle} for index, (handle, _) in enumerate(batch)
         ]
         self.calls += 1

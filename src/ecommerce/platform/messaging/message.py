@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ class Message:
     visible_until: float = 0.0
 
     @classmethod
-    def from_sqs(cls, raw: dict[str, Any]) -> Message:
+    def from_sqs(cls, raw: Mapping[str, Any]) -> Message:
         system = raw.get("Attributes", {})
         attributes = {
             name: value.get("StringValue", "")

@@ -7,10 +7,13 @@ X-Ray trace header travels as the `trace_header` attribute and, through SQS, `AW
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ecommerce.events.envelope import Envelope
 from ecommerce.platform.tracing import current_trace_header
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sns import SNSClient
 
 BATCH = 10
 
@@ -33,8 +36,14 @@ class Outgoing:
         return attributes
 
 
+class Publisher(Protocol):
+    """What a use case needs to send an event; `EventPublisher` is the SNS one."""
+
+    async def publish(self, event: Envelope, trace_header: str | None = None) -> None: ...
+
+
 class EventPublisher:
-    def __init__(self, sns: Any, topic_arn: str) -> None:
+    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
 

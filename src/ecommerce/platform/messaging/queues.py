@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ecommerce.platform.messaging.consumer import QueueConfig
 from ecommerce.resources import RESOURCES, physical
 
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs import SQSClient
 
-async def resolve_queue(sqs: Any, name: str) -> QueueConfig:
+
+async def resolve_queue(sqs: SQSClient, name: str) -> QueueConfig:
     declared = RESOURCES.queue(name)
     url = (await sqs.get_queue_url(QueueName=physical(declared.name)))["QueueUrl"]
     dlq_url = (await sqs.get_queue_url(QueueName=physical(declared.dlq_name)))["QueueUrl"]

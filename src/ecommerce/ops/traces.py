@@ -4,7 +4,7 @@ Each line is one span: when it started (from the trace's first), how long it too
 and what it is: a service (`orders`, `outbox-relay`, `inventory-worker OrderPlaced`), an AWS call
 (`dynamodb TransactWriteItems`), a database transaction, or an HTTP call named by the service
 it reached (`payment-gateway POST /v1/payment_intents 402`) when the stack's `stack.json` says
-which one listens there.
+which one listens there. The console's order timeline takes its entries from here too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+TRACE_SEGMENTS_ENV = "TRACE_SEGMENTS_FILE"
+"""Where `ecommerce dev` tells its services the stand-in keeps segments (the console's order
+timeline reads them); unset in AWS."""
 
 
 @dataclass
