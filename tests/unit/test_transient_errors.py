@@ -28,6 +28,7 @@ def client_error(code: str, status: int) -> ClientError:
         asyncpg.CannotConnectNowError("the database system is starting up"),
         asyncpg.AdminShutdownError("terminating connection due to administrator command"),
         asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.InternalClientError("cannot switch to state 12; another operation is in progress"),
         GatewayUnavailable("POST /v1/payment_intents: HTTP 503"),
     ],
     ids=lambda error: type(error).__name__,

@@ -39,7 +39,7 @@ from ecommerce.platform.http.limits import MAX_BODY_BYTES, PARSER_LIMITS, reques
 Resolve = Callable[[str], Upstream | None]
 
 PROBLEM_JSON = "application/problem+json"
-RESTART_WAIT_SECONDS = 15.0
+RESTART_WAIT_SECONDS = 30.0
 """How long a request waits for a service that refuses connections (restarting) before 503."""
 RETRY_PAUSE_SECONDS = 0.2
 REPLAYABLE_BODY_BYTES = 64 * 1024

@@ -3,8 +3,9 @@
 A `Snapshot` is what the stores hold (read by `audit_sources`); `audit` turns it into one
 `Check` per invariant, each with how many things it looked at and every violation it found:
 
-- orders settle: every order older than the saga's bound is CONFIRMED or CANCELLED, and every
-  status is one this audit knows;
+- orders settle: every order older than the saga's bound is CONFIRMED or CANCELLED (one
+  waiting for the customer's authentication, PAYMENT_ACTION_REQUIRED, within the action's
+  expiry and the sweep's round after it), and every status is one this audit knows;
 - one net capture per CONFIRMED order, none per CANCELLED one (the payments ledger, and the
   gateway's own payment intents and refunds when it can be asked), and no charge without an
   order;
@@ -29,8 +30,7 @@ from datetime import datetime, timedelta
 TERMINAL = frozenset({"CONFIRMED", "CANCELLED"})
 IN_FLIGHT = frozenset({"PENDING", "RESERVED"})
 WAITING = frozenset({"PAYMENT_ACTION_REQUIRED"})
-"""Waiting for the customer's authentication: settled by its webhook or, at the latest, by the
-orders worker's expiry (`PAYMENT_ACTION_EXPIRY_SECONDS`)."""
+"""Waiting for the customer (3-D Secure): bound by the action's expiry, not the saga's."""
 KNOWN_STATUSES = TERMINAL | IN_FLIGHT | WAITING
 HOLDING = frozenset({"RESERVED", "COMMITTED"})
 """Reservation statuses that hold stock."""
@@ -120,8 +120,9 @@ class Check:
 class Bounds:
     settle_seconds: float = 300.0
     outbox_seconds: float = 60.0
-    action_seconds: float = 900.0 + 60.0
-    """How long an order may wait for authentication: the expiry plus a sweep or two."""
+    action_seconds: float = 960.0
+    """The longest an order may wait for the customer: the action's expiry (900 s by default,
+    PAYMENT_ACTION_EXPIRY_SECONDS) and a minute for the sweep that cancels it."""
 
 
 def audit(
@@ -150,10 +151,14 @@ def _orders_settle(
 ) -> Check:
     check = Check("orders settle within the saga's bound", checked=len(orders))
     for order in orders:
-        bound = expired_before if order.status in WAITING else settled_before
         if order.status not in KNOWN_STATUSES:
             check.violations.append(f"order {order.id}: unknown status {order.status!r}")
-        elif order.status not in TERMINAL and order.created_at <= bound:
+        elif order.status in WAITING:
+            if order.updated_at <= expired_before:
+                check.violations.append(
+                    f"order {order.id}: still {order.status} since {order.updated_at:%H:%M:%S}"
+                )
+        elif order.status not in TERMINAL and order.created_at <= settled_before:
             check.violations.append(
                 f"order {order.id}: still {order.status} since {order.created_at:%H:%M:%S}"
             )

@@ -56,6 +56,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=60.0,
         help="the longest an event may wait in the outbox (default 60)",
     )
+    parser.add_argument(
+        "--action-seconds",
+        type=float,
+        default=960.0,
+        help="the longest an order may wait for the customer's authentication (default 960)",
+    )
     parser.add_argument("--stock-baseline", type=Path, help="check stock against this baseline")
     parser.add_argument("--save-baseline", type=Path, help="write the stock now to this file")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -72,7 +78,11 @@ def run(args: argparse.Namespace) -> int:
     target.apply()
     gateway = args.gateway_url or (None if args.aws else stack_endpoint("gateway"))
     _note(f"aws {target.describe()}; gateway {gateway or 'not asked'}")
-    bounds = Bounds(settle_seconds=args.settle_seconds, outbox_seconds=args.outbox_seconds)
+    bounds = Bounds(
+        settle_seconds=args.settle_seconds,
+        outbox_seconds=args.outbox_seconds,
+        action_seconds=args.action_seconds,
+    )
     try:
         checks, stock = asyncio.run(take_audit(database_url, gateway, bounds, baseline))
     except (

@@ -9,7 +9,6 @@ a late or repeated event meets a settled payment and changes nothing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import structlog
@@ -17,6 +16,7 @@ import structlog
 from ecommerce.events import Money, PaymentFailed, PaymentSucceeded, new_event
 from ecommerce.events.envelope import PoisonMessage
 from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
+from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.message import Message
 from ecommerce.platform.messaging.publisher import Publisher
@@ -47,9 +47,9 @@ class ProcessorEvents:
 
     async def __call__(self, message: Message) -> None:
         try:
-            event = json.loads(message.body)
-        except ValueError:
-            raise PoisonMessage("webhook body is not JSON") from None
+            event = parse_json(message.body)
+        except NotJson as error:
+            raise PoisonMessage(f"webhook body is not JSON: {error}") from None
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             raise PoisonMessage("webhook body is not an event")
         event_id, event_type = event["id"], str(event.get("type"))

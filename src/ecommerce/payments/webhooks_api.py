@@ -9,7 +9,6 @@ so the processor delivers it again later.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,6 +27,7 @@ from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
+from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import physical
 
@@ -65,8 +65,8 @@ async def _verified(request: web.Request, body: bytes) -> None:
 
 def _event_fields(body: bytes) -> tuple[str, str]:
     try:
-        event: Any = json.loads(body)
-    except ValueError:
+        event: Any = parse_json(body)
+    except NotJson:
         event = None
     if not isinstance(event, dict):
         raise ProblemError(400, "Not an event", "The body is not a JSON object.")

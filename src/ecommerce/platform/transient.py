@@ -43,6 +43,8 @@ def is_transient(error: BaseException) -> bool:
             return True  # the server refusing, shutting down or restarting
         if isinstance(cause, asyncpg.InterfaceError) and "connection" in str(cause).lower():
             return True
+        if isinstance(cause, asyncpg.InternalClientError):
+            return True  # a connection cut mid-operation leaves its protocol in a bad state
         if isinstance(cause, OSError) and not isinstance(cause, FileNotFoundError):
             return True
         if isinstance(cause, ClientError):
