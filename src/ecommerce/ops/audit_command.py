@@ -30,13 +30,13 @@ from ecommerce.ops.audit import Bounds, Check, StockBaseline, audit, violations
 from ecommerce.ops.audit_sources import read_snapshot
 from ecommerce.ops.dlq_command import printable, table
 from ecommerce.ops.target import NoEndpoint, resolve_target, stack_endpoint
+from ecommerce.payments.credentials import SecretApiKey
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.config import Settings
 from ecommerce.platform.database import iam_token_source
 
 HELP = "check the system's invariants across the stores (orders, payments, stock, DLQs)"
 DEFAULT_REGION = "us-east-1"
-SIMULATOR_KEY = "sk_test_local"
-"""The key the payments worker uses with the local gateway simulator (its account there)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +101,16 @@ def run(args: argparse.Namespace) -> int:
     return 1 if violations(checks) else 0
 
 
+async def _gateway_key(clients: AwsClients) -> str:
+    """The processor's key: PAYMENT_GATEWAY_API_KEY, else the secret the payments worker reads
+    (the processor shows an account's payments to that account's key only)."""
+    given = os.environ.get("PAYMENT_GATEWAY_API_KEY", "").strip()
+    if given:
+        return given
+    secret = Settings.from_env("payments-worker").payment_gateway_key_secret
+    return await SecretApiKey(await clients.client("secretsmanager"), secret).api_key()
+
+
 async def take_audit(
     database_url: str, gateway: str | None, bounds: Bounds, baseline: StockBaseline | None
 ) -> tuple[list[Check], dict[str, object]]:
@@ -120,7 +130,7 @@ async def take_audit(
                     await clients.client("dynamodb"),
                     await clients.client("sqs"),
                     gateway_url=gateway,
-                    gateway_key=os.environ.get("PAYMENT_GATEWAY_API_KEY") or SIMULATOR_KEY,
+                    gateway_key=await _gateway_key(clients) if gateway else "",
                 )
         finally:
             await connection.close()
