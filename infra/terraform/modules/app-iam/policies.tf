@@ -228,6 +228,34 @@ data "aws_iam_policy_document" "outbox_relay" {
   }
 }
 
+data "aws_iam_policy_document" "auditor" {
+  statement {
+    sid       = "ScanStores"
+    actions   = ["dynamodb:Scan"]
+    resources = [var.table_arns["products"], var.table_arns["payments"]]
+  }
+  statement {
+    sid       = "ReadQueueDepths"
+    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"]]
+  }
+  statement {
+    sid       = "PeekDeadLetters"
+    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"]
+    resources = [var.dlq_arns["inventory"], var.dlq_arns["orders"], var.dlq_arns["payments"], var.dlq_arns["images"], var.dlq_arns["payment-webhooks"]]
+  }
+  statement {
+    sid       = "ProcessorKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.secret_arns["payment-gateway-key"]]
+  }
+  statement {
+    sid       = "OrdersDatabase"
+    actions   = ["rds-db:connect"]
+    resources = [var.database_user_arn]
+  }
+}
+
 data "aws_iam_policy_document" "keda_operator" {
   statement {
     sid       = "ReadWorkerQueueDepth"
@@ -282,5 +310,6 @@ locals {
     "xray-daemon"      = data.aws_iam_policy_document.xray_daemon.json
     "adot-collector"   = data.aws_iam_policy_document.adot_collector.json
     "fluent-bit"       = data.aws_iam_policy_document.fluent_bit.json
+    "auditor"          = data.aws_iam_policy_document.auditor.json
   }
 }
