@@ -102,10 +102,13 @@ validate() {
   fi
 }
 roots=(infra/terraform/environments/* infra/terraform/modules/* infra/terraform/emulator)
-# Two at a time: each validate loads the provider's schema (a few seconds of CPU).
-pids=()
+# The first one alone: it fills the shared plugin cache, which two inits at once cannot both
+# create ("mkdir ...: file exists" on a fresh clone). Then two at a time: each validate loads
+# the provider's schema (a few seconds of CPU).
 failed=0
-for dir in "${roots[@]}"; do
+validate "${roots[0]}" >"$TERRAFORM_WORK/validate.first.log" 2>&1 || failed=1
+pids=()
+for dir in "${roots[@]:1}"; do
   validate "$dir" >"$TERRAFORM_WORK/validate.$(basename "$dir").log" 2>&1 &
   pids+=("$!")
   if ((${#pids[@]} >= 2)); then wait "${pids[0]}" || failed=1; pids=("${pids[@]:1}"); fi
