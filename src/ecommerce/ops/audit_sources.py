@@ -98,8 +98,10 @@ def _reservation(item: dict[str, Any]) -> ReservationRow:
         for line in item.get("lines", {}).get("L", [])
     )
     created = item.get("created_at", {}).get("S")
+    # The key names the order too: an item missing attributes is reported, not a crash.
+    order_id = item.get("order_id", {}).get("S") or item["pk"]["S"].removeprefix("RESERVATION#")
     return ReservationRow(
-        order_id=item["order_id"]["S"],
+        order_id=order_id,
         status=item.get("status", {}).get("S", "?"),
         lines=lines,
         created_at=datetime.fromisoformat(created) if created else None,
@@ -114,7 +116,8 @@ async def read_payments(dynamodb: Any) -> list[PaymentRow]:
         approved = item.get("approved", {}).get("BOOL")
         payments.append(
             PaymentRow(
-                order_id=item["order_id"]["S"],
+                order_id=item.get("order_id", {}).get("S")
+                or item["pk"]["S"].removeprefix("PAYMENT#"),
                 status=item.get("status", {}).get("S", "?"),
                 approved=approved if isinstance(approved, bool) else None,
                 refund_status=item.get("refund_status", {}).get("S"),
