@@ -99,6 +99,27 @@ def find(driver: WebDriver, css: str) -> WebElement:
     return wait_for(driver, lambda d: visible(d, css), f"`{css}`")
 
 
+def redrawn_safe(driver: WebDriver, action: Callable[[WebDriver], T], what: str) -> T:
+    """`action`'s result, run again while the page redraws under it: the single-page app
+    replaces whole views, so an element found a moment ago can be gone when it is read."""
+    return wait_for(driver, lambda d: (action(d),), what)[0]
+
+
+def click(driver: WebDriver, css: str) -> None:
+    """Click the first visible element `css` selects, found again if the page redraws it."""
+    redrawn_safe(driver, lambda d: find(d, css).click(), f"`{css}`, clicked")
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    """The text of the first visible element `css` selects, once there is one."""
+
+    def read(d: WebDriver) -> tuple[str] | None:
+        element = visible(d, css)
+        return (str(element.text),) if element is not None else None
+
+    return wait_for(driver, read, f"`{css}`")[0]
+
+
 def fill(driver: WebDriver, values: dict[str, str]) -> None:
     """Type each value into the field its CSS selector names (a redrawn form fails it)."""
     for css, value in values.items():

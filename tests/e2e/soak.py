@@ -19,16 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import json
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,6 @@ sys.path.insert(0, str(HERE))
 from devstack_runner import RunningStack, boot_stack, stop_stack  # noqa: E402
 from shoppers import Customer, new_customer  # noqa: E402
 
-from ecommerce import cli  # noqa: E402
 from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD  # noqa: E402
 
 KILLED = (
@@ -217,28 +217,42 @@ async def settle(
         await asyncio.sleep(1)
 
 
-def run_audit(stack: RunningStack, baseline: Path, save: bool) -> tuple[int, dict[str, Any]]:
-    os.environ["ECOMMERCE_STATE_DIR"] = str(stack.state_dir)
+def run_audit(
+    stack: RunningStack, environ: Mapping[str, str], baseline: Path, save: bool
+) -> tuple[int, dict[str, Any]]:
+    """`ecommerce audit` as an operator runs it: its own process, with the stack's environment
+    (not this process's, where other tests' fixtures may have pointed AWS_ENDPOINT_URL,
+    DATABASE_URL or ECOMMERCE_PREFIX at their own servers)."""
+    env = {**environ, "ECOMMERCE_STATE_DIR": str(stack.state_dir)}
     argv = ["audit", "--json", "--settle-seconds", "0", "--outbox-seconds", "10"]
     argv += ["--save-baseline" if save else "--stock-baseline", str(baseline)]
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        code = cli.main(argv)
+    done = subprocess.run(
+        [sys.executable, "-m", "ecommerce.cli", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     try:
-        report: dict[str, Any] = json.loads(output.getvalue())
+        report: dict[str, Any] = json.loads(done.stdout)
     except ValueError:  # the audit could not read a store: it said why on stderr
-        report = {"clean": False, "checks": [], "error": f"audit exited {code}"}
-    return code, report
+        report = {"clean": False, "checks": [], "error": f"audit exited {done.returncode}"}
+    report["stderr"] = done.stderr[-2000:]
+    return done.returncode, report
 
 
-async def soak(stack: RunningStack, plan: Plan, workdir: Path) -> dict[str, Any]:
+async def soak(
+    stack: RunningStack, environ: Mapping[str, str], plan: Plan, workdir: Path
+) -> dict[str, Any]:
+    """`environ` is the environment the stack booted with (the audit runs with it)."""
     rng = random.Random(plan.seed)
     tally = Tally()
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         products = await create_products(session, stack.edge, plan)
         baseline = workdir / "stock-baseline.json"
-        await asyncio.to_thread(run_audit, stack, baseline, True)
+        await asyncio.to_thread(run_audit, stack, environ, baseline, True)
         customers = [await new_customer(session, stack.edge) for _ in range(plan.customers)]
         budget = [plan.orders]
         began = time.monotonic()
@@ -254,7 +268,7 @@ async def soak(stack: RunningStack, plan: Plan, workdir: Path) -> dict[str, Any]
     # settled when the audit is clean (or at the bound, with what it still finds).
     deadline = tally.last_fault_at + plan.settle_within
     while True:
-        code, report = await asyncio.to_thread(run_audit, stack, baseline, False)
+        code, report = await asyncio.to_thread(run_audit, stack, environ, baseline, False)
         settled_after_last_fault = time.monotonic() - tally.last_fault_at
         if code == 0 or time.monotonic() > deadline:
             break
@@ -297,7 +311,7 @@ def main() -> int:
         print(f"booting a stack in {workdir}", file=sys.stderr, flush=True)
         stack = boot_stack(env, workdir / "state")
         try:
-            result = asyncio.run(soak(stack, plan, workdir))
+            result = asyncio.run(soak(stack, env, plan, workdir))
         finally:
             stop_stack(stack)
     text = json.dumps(result, indent=2)

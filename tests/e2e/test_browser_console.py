@@ -19,6 +19,7 @@ import boto3
 import pytest
 from browser import (
     accessible,
+    click,
     find,
     new_customer,
     screenshot,
@@ -53,7 +54,7 @@ def sign_in(driver: WebDriver, edge: str, email: str, password: str) -> None:
     driver.get(f"{edge}/ops")
     find(driver, "input[autocomplete=username]").send_keys(email)
     find(driver, "input[autocomplete=current-password]").send_keys(password)
-    find(driver, "form button[type=submit]").click()
+    click(driver, "form button[type=submit]")
 
 
 def poison_payments_queue(stack: RunningStack, environ: dict[str, str]) -> str:
@@ -121,7 +122,7 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     accessible(driver, "queues")
 
     # The dead letter: its body and its reason; then the redrive.
-    find(driver, "tr[data-queue=payments] a").click()
+    click(driver, "tr[data-queue=payments] a")
     article = wait_for(
         driver,
         lambda d: next(
@@ -137,7 +138,7 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     assert article.find_element(By.CSS_SELECTOR, ".reason").text.startswith("poison:")
     screenshot(driver, "console-dead-letter")
     accessible(driver, "dead letters")
-    find(driver, "main button").click()
+    click(driver, "main button")
     moved = wait_for(
         driver,
         lambda d: re.search(r"Moved (\d+) message", d.find_element(By.ID, "redrive-result").text),
@@ -154,10 +155,10 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
         {"items": [{"product_id": "p-003", "quantity": 1}], "payment_token": "tok_visa"},
         token,
     )
-    find(driver, "a[href='#/orders']").click()
+    click(driver, "a[href='#/orders']")
     field = find(driver, "main form input[type=text]")
     field.send_keys(order["id"])
-    find(driver, "main form button[type=submit]").click()
+    click(driver, "main form button[type=submit]")
 
     def settled_with_trace(d: WebDriver) -> bool:
         table = visible(d, "table.timeline")
@@ -171,8 +172,8 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     accessible(driver, "timeline")
 
     # The audit, run from the console: every check listed with its result.
-    find(driver, "a[href='#/audit']").click()
-    find(driver, "main button").click()
+    click(driver, "a[href='#/audit']")
+    click(driver, "main button")
     verdict = find(driver, "#audit-verdict")
     checks = driver.find_elements(By.CSS_SELECTOR, "#audit tr[data-check]")
     assert len(checks) >= 5, verdict.text
@@ -182,12 +183,12 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
 
     # A product: its stock changed, an image uploaded, its thumbnail shown.
     driver.get(f"{edge}/ops#/products")
-    find(driver, "a[href='#/products/p-002']").click()
+    click(driver, "a[href='#/products/p-002']")
     stock = find(driver, "#edit-product input[type=number]")
     new_stock = int(stock.get_attribute("value") or "0") + 5
     stock.clear()
     stock.send_keys(str(new_stock))
-    find(driver, "#edit-product button[type=submit]").click()
+    click(driver, "#edit-product button[type=submit]")
     saved = wait_for(
         driver, lambda d: visible(d, "#saved") or visible(d, "#edit-problem p"), "save"
     )
@@ -204,7 +205,7 @@ def test_an_admin_redrives_a_poisoned_message_reads_a_timeline_and_edits_a_produ
     picture.write_bytes(buffer.getvalue())
     before = len(driver.find_elements(By.CSS_SELECTOR, "#images li"))
     find(driver, "#image-file").send_keys(str(picture))
-    find(driver, "#upload-image button[type=submit]").click()
+    click(driver, "#upload-image button[type=submit]")
     wait_for(
         driver,
         lambda d: (

@@ -12,10 +12,13 @@ import uuid
 import pytest
 from browser import (
     accessible,
+    click,
     fill,
     find,
     new_customer,
+    redrawn_safe,
     screenshot,
+    text_of,
     visible,
     wait_for,
 )
@@ -33,25 +36,47 @@ def status_of(driver: WebDriver) -> str:
     return element.get_attribute("data-status") or "" if element else ""
 
 
-def add_first_in_stock(driver: WebDriver, edge: str) -> str:
-    driver.get(f"{edge}/#/")
-    find(driver, "li.card")
-    card = next(
-        card
-        for card in driver.find_elements(By.CSS_SELECTOR, "li.card")
-        if card.find_element(By.TAG_NAME, "button").is_enabled()
+def product_ids(driver: WebDriver) -> set[str]:
+    """The products of the catalog page on screen (a redrawn page is read again)."""
+    return redrawn_safe(
+        driver,
+        lambda d: {
+            c.get_attribute("data-product") or ""
+            for c in d.find_elements(By.CSS_SELECTOR, "li.card")
+        },
+        "the catalog's cards",
     )
-    product_id = card.get_attribute("data-product") or ""
-    before = driver.find_element(By.ID, "cart-count").text
-    card.find_element(By.TAG_NAME, "button").click()
+
+
+def open_catalog(driver: WebDriver, edge: str) -> None:
+    driver.get(f"{edge}/#/")
+    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Catalog", "Catalog")
+    find(driver, "li.card")
+
+
+def add_first_in_stock(driver: WebDriver, edge: str) -> str:
+    open_catalog(driver, edge)
+    before = text_of(driver, "#cart-count")
+
+    def add(d: WebDriver) -> str:
+        card = next(
+            card
+            for card in d.find_elements(By.CSS_SELECTOR, "li.card")
+            if card.find_element(By.TAG_NAME, "button").is_enabled()
+        )
+        product_id = card.get_attribute("data-product") or ""
+        card.find_element(By.TAG_NAME, "button").click()
+        return product_id
+
+    product_id = redrawn_safe(driver, add, "a product in stock, added")
     wait_for(driver, lambda d: d.find_element(By.ID, "cart-count").text != before, "in the cart")
     return product_id
 
 
 def checkout(driver: WebDriver, edge: str, card: str) -> str:
     driver.get(f"{edge}/#/cart")
-    find(driver, f"#card-{card}").click()
-    find(driver, "form.checkout button[type=submit]").click()
+    click(driver, f"#card-{card}")
+    click(driver, "form.checkout button[type=submit]")
     wait_for(driver, lambda d: re.search(r"#/orders/[0-9a-f-]{36}$", d.current_url), "the order")
     return driver.current_url.rsplit("/", 1)[1]
 
@@ -76,26 +101,16 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     accessible(driver, "catalog")
 
     # A category, then the next page of the whole catalog.
-    category = find(driver, "nav.categories li:nth-child(2) a")
-    name = category.text.rsplit(" (", 1)[0]
-    category.click()
+    name = text_of(driver, "nav.categories li:nth-child(2) a").rsplit(" (", 1)[0]
+    click(driver, "nav.categories li:nth-child(2) a")
     wait_for(driver, lambda d: f"Category: {name}" in d.find_element(By.TAG_NAME, "h1").text, name)
-    driver.get(f"{edge}/#/")
-    first_page = {
-        c.get_attribute("data-product") for c in driver.find_elements(By.CSS_SELECTOR, "li.card")
-    }
-    find(driver, "a[rel=next]").click()
-    wait_for(
-        driver,
-        lambda d: (
-            {c.get_attribute("data-product") for c in d.find_elements(By.CSS_SELECTOR, "li.card")}
-            - first_page
-        ),
-        "the next page",
-    )
+    open_catalog(driver, edge)
+    first_page = product_ids(driver)
+    click(driver, "a[rel=next]")
+    wait_for(driver, lambda d: product_ids(d) - first_page, "the next page")
 
     # An account, made in the page.
-    find(driver, "a[href='#/register']").click()
+    click(driver, "a[href='#/register']")
     email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
     fill(
         driver,
@@ -107,18 +122,18 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     )
     screenshot(driver, "storefront-register")
     accessible(driver, "register")
-    find(driver, "form button[type=submit]").click()
+    click(driver, "form button[type=submit]")
     wait_for(driver, lambda d: email in d.find_element(By.ID, "account").text, "signed in")
 
     # A product page: two of it into the cart.
-    driver.get(f"{edge}/#/")
-    find(driver, "li.card h2 a").click()
+    open_catalog(driver, edge)
+    click(driver, "li.card h2 a")
     quantity = find(driver, "article.product input[type=number]")
     quantity.clear()
     quantity.send_keys("2")
     screenshot(driver, "storefront-product")
     accessible(driver, "product")
-    find(driver, "article.product button[type=submit]").click()
+    click(driver, "article.product button[type=submit]")
     wait_for(driver, lambda d: d.find_element(By.ID, "cart-count").text == "(2)", "2 in the cart")
     driver.execute_script("window.sameDocument = 'yes'")  # gone if anything reloads the page
 
@@ -128,21 +143,21 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     find(driver, "table.lines tbody tr")
     rows = driver.find_elements(By.CSS_SELECTOR, "table.lines tbody tr")
     if len(rows) == 2:
-        find(driver, f"tr[data-product='{second}'] button[aria-label^=Remove]").click()
+        click(driver, f"tr[data-product='{second}'] button[aria-label^=Remove]")
         wait_for(
             driver,
             lambda d: len(d.find_elements(By.CSS_SELECTOR, "table.lines tbody tr")) == 1,
             "removed",
         )
-    total_before = find(driver, "#cart-total").text
+    total_before = text_of(driver, "#cart-total")
     line = find(driver, "table.lines tbody tr input.qty")
     line.clear()
     line.send_keys("1")
-    find(driver, "table.lines tbody tr button[aria-label^=Update]").click()
+    click(driver, "table.lines tbody tr button[aria-label^=Update]")
     wait_for(
         driver, lambda d: d.find_element(By.ID, "cart-total").text != total_before, "new total"
     )
-    assert find(driver, "#cart-count").text == "(1)"
+    assert text_of(driver, "#cart-count") == "(1)"
     screenshot(driver, "storefront-cart")
     accessible(driver, "cart")
 
@@ -150,7 +165,7 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     order_id = checkout(driver, edge, "tok_visa")
     wait_for(driver, lambda d: status_of(d) == "CONFIRMED", "CONFIRMED", SETTLE_WITHIN)
     assert driver.execute_script("return window.sameDocument") == "yes", "the page reloaded"
-    assert "CONFIRMED" in find(driver, "#order-status").text
+    assert "CONFIRMED" in text_of(driver, "#order-status")
     screenshot(driver, "storefront-order-confirmed")
     accessible(driver, "order")
 
@@ -158,15 +173,15 @@ def test_a_customer_browses_fills_a_cart_and_sees_the_order_confirmed_live(
     add_first_in_stock(driver, edge)
     declined_id = checkout(driver, edge, "tok_chargeDeclined")
     wait_for(driver, lambda d: status_of(d) == "CANCELLED", "CANCELLED", SETTLE_WITHIN)
-    assert "payment was declined" in find(driver, "#order-status").text
+    assert "payment was declined" in text_of(driver, "#order-status")
     screenshot(driver, "storefront-order-declined")
 
     # The confirmed order, cancelled: its payment is refunded and the page says who cancelled.
     driver.get(f"{edge}/#/orders/{order_id}")
     wait_for(driver, lambda d: status_of(d) == "CONFIRMED", "the confirmed order")
-    find(driver, "main button.secondary").click()
+    click(driver, "main button.secondary")
     wait_for(driver, lambda d: status_of(d) == "CANCELLED", "cancelled", SETTLE_WITHIN)
-    assert "you cancelled it" in find(driver, "#order-status").text
+    assert "you cancelled it" in text_of(driver, "#order-status")
 
     # Both in the order history.
     driver.get(f"{edge}/#/orders")
@@ -220,18 +235,18 @@ def test_a_card_that_asks_for_authentication_confirms_once_the_customer_passes_i
         driver,
         {"input[autocomplete=username]": email, "input[autocomplete=current-password]": PASSWORD},
     )
-    find(driver, "form button[type=submit]").click()
+    click(driver, "form button[type=submit]")
     wait_for(driver, lambda d: email in d.find_element(By.ID, "account").text, "signed in")
     add_first_in_stock(driver, edge)
     checkout(driver, edge, "tok_threeDSecure2Required")
     wait_for(driver, lambda d: status_of(d) == "PAYMENT_ACTION_REQUIRED", "waiting", SETTLE_WITHIN)
-    assert "authenticate" in find(driver, "#order-status").text
+    assert "authenticate" in text_of(driver, "#order-status")
     screenshot(driver, "storefront-authentication")
     accessible(driver, "authentication")
 
     # The issuer's page opens in a new window; the order's page follows on its own.
     shop = driver.current_window_handle
-    find(driver, "#authenticate").click()
+    click(driver, "#authenticate")
     wait_for(driver, lambda d: len(d.window_handles) == 2, "the issuer's window")
     driver.switch_to.window(next(h for h in driver.window_handles if h != shop))
     wait_for(

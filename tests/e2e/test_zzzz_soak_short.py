@@ -23,11 +23,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 async def test_a_short_soak_loses_nothing_and_the_audit_is_clean(
-    stack: RunningStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stack: RunningStack, stack_environ: dict[str, str], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("ECOMMERCE_STATE_DIR", str(stack.state_dir))
     result = await soak(
-        stack, Plan(orders=150, customers=6, pause=1.2, settle_within=240), tmp_path
+        stack, stack_environ, Plan(orders=150, customers=6, pause=1.2, settle_within=240), tmp_path
     )
     summary = json.dumps({k: v for k, v in result.items() if k != "audit"}, indent=2)
     print(summary)
