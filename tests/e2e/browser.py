@@ -111,11 +111,12 @@ def click(driver: WebDriver, css: str) -> None:
 
 
 def text_of(driver: WebDriver, css: str) -> str:
-    """The text of the first visible element `css` selects, once there is one."""
+    """The (rendered) text of the first element `css` selects, once there is one; an empty
+    counter is still read, though it takes no room on the page."""
 
     def read(d: WebDriver) -> tuple[str] | None:
-        element = visible(d, css)
-        return (str(element.text),) if element is not None else None
+        elements = d.find_elements(By.CSS_SELECTOR, css)
+        return (str(elements[0].text),) if elements else None
 
     return wait_for(driver, read, f"`{css}`")[0]
 
