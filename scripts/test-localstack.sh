@@ -30,12 +30,7 @@ done
 
 echo "==> running the integration and end-to-end tiers against LocalStack"
 # The browser stories test the pages, not the emulator: `make test` runs them once.
-# Left out here until diagnosed (they pass in `make test`): on LocalStack, on 2026-11-30, the
-# 3-D Secure order was cancelled instead of confirmed after its authentication (its 20 s expiry
-# came first?), and the short soak's audit met a reservation item without its order_id.
 AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT" \
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT" \
   $PY -m pytest -q -m "not browser" tests/integration tests/e2e tests/localstack \
-    --deselect "tests/e2e/test_payment_webhooks_e2e.py::test_authentication_then_webhook_confirms_and_late_or_repeated_webhooks_change_nothing" \
-    --deselect tests/e2e/test_zzzz_soak_short.py \
     "$@"

@@ -182,10 +182,40 @@ def test_what_counts_as_an_endpoint_without_move_tasks() -> None:
 # --- where the command sends its calls ---------------------------------------------------------
 
 
-def test_aws_endpoint_url_from_the_environment_is_used_as_it_is(tmp_path: Path) -> None:
-    target = resolve_target({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, cwd=tmp_path)
+def test_aws_endpoint_url_from_the_environment_is_used_with_the_callers_credentials(
+    tmp_path: Path,
+) -> None:
+    environ = {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+        "AWS_ACCESS_KEY_ID": "mine",
+        "AWS_REGION": "eu-west-1",
+    }
+    target = resolve_target(environ, cwd=tmp_path, home=tmp_path)
     assert target.endpoint == "http://127.0.0.1:4566"
     assert target.set_variables == {}
+    profile = {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_PROFILE": "dev"}
+    assert (
+        "AWS_ACCESS_KEY_ID"
+        not in resolve_target(profile, cwd=tmp_path, home=tmp_path).set_variables
+    )
+
+
+def test_an_endpoint_with_no_credentials_anywhere_gets_the_emulators_dummy_ones(
+    tmp_path: Path,
+) -> None:
+    """LocalStack takes any key; without one the SDK fails with "Unable to locate credentials"."""
+    environ = {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
+    target = resolve_target(environ, cwd=tmp_path, home=tmp_path)
+    env = dict(environ)
+    target.apply(env)
+    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["AWS_REGION"] == "us-east-1"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    # A shared credentials file is the caller's choice: it is kept.
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text("[default]\naws_access_key_id = x\n")
+    kept = resolve_target(environ, cwd=tmp_path, home=tmp_path).set_variables
+    assert "AWS_ACCESS_KEY_ID" not in kept
 
 
 def test_the_dev_stacks_endpoint_comes_with_the_emulators_credentials(

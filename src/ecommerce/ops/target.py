@@ -1,7 +1,9 @@
 """Which AWS endpoint an operator command talks to, and with which credentials.
 
 In order: `--endpoint-url`; `--aws` (the SDK's own endpoints and credential chain, for a real
-account); `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_SQS` from the environment, used as they are;
+account); `AWS_ENDPOINT_URL` or `AWS_ENDPOINT_URL_SQS` from the environment, used as they are
+(with the caller's credentials, or the emulators' dummy ones when nothing names any: LocalStack
+takes any key, and the SDK would otherwise fail with "Unable to locate credentials");
 otherwise the running dev stack's AWS endpoint from `stack.json` (in `.devstack/`, or
 `ECOMMERCE_STATE_DIR`), with the emulator's dummy credentials, so that a command works against
 `make run` with nothing typed before it. With none of these there is no safe guess: the command
@@ -15,11 +17,24 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecommerce.devstack.environment import aws_environment, aws_variables_to_drop
+from ecommerce.devstack.environment import (
+    DEFAULT_REGION,
+    EMULATOR_CREDENTIALS,
+    aws_environment,
+    aws_variables_to_drop,
+)
 from ecommerce.devstack.jsonfile import read_json
 from ecommerce.devstack.state import StateDir
 
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS")
+CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+"""Where the SDK finds credentials without a network call, besides the shared files."""
 DROPPED_WITH_THE_STACK = ("AWS_ENDPOINT_URL_DYNAMODB",)
 
 
@@ -53,6 +68,7 @@ def resolve_target(
     endpoint_url: str | None = None,
     use_aws: bool = False,
     cwd: Path | None = None,
+    home: Path | None = None,
 ) -> AwsTarget:
     """Where to send AWS calls; raises `NoEndpoint` when nothing names an endpoint."""
     if endpoint_url:
@@ -70,7 +86,7 @@ def resolve_target(
     for name in ENDPOINT_VARIABLES:
         value = environ.get(name, "").strip()
         if value:
-            return AwsTarget(value, name)
+            return AwsTarget(value, name, _given_endpoint_environment(environ, home))
     state = StateDir.from_env(cwd)
     stack = read_json(state.stack_file)
     endpoints = stack.get("endpoints")
@@ -99,6 +115,27 @@ def resolve_target(
         f"(no running stack found: {state.stack_file} "
         f"{'names no AWS endpoint' if stack else 'does not exist'})"
     )
+
+
+def _given_endpoint_environment(environ: Mapping[str, str], home: Path | None) -> dict[str, str]:
+    """For an endpoint the caller named: a region when none is set, and the emulators' dummy
+    credentials when neither a variable nor a shared file names any (without them the SDK
+    would look for an instance role, and fail)."""
+    env: dict[str, str] = {}
+    if not (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")):
+        env = {"AWS_REGION": DEFAULT_REGION, "AWS_DEFAULT_REGION": DEFAULT_REGION}
+    files = (
+        Path(
+            environ.get("AWS_SHARED_CREDENTIALS_FILE") or (home or Path.home()) / ".aws/credentials"
+        ),
+        Path(environ.get("AWS_CONFIG_FILE") or (home or Path.home()) / ".aws/config"),
+    )
+    named = any(environ.get(name) for name in CREDENTIAL_VARIABLES) or any(
+        file.is_file() for file in files
+    )
+    if not named:
+        env.update(EMULATOR_CREDENTIALS)
+    return env
 
 
 def stack_endpoint(name: str, cwd: Path | None = None) -> str | None:
