@@ -24,7 +24,7 @@ from ecommerce.events import Envelope
 from ecommerce.gateway_sim.models import AUTHENTICATION_REQUIRED, TEST_CARDS
 from ecommerce.orders.domain import Order, Status, Transition
 from ecommerce.orders.repository import OrderChanges, StoredResponse
-from ecommerce.payments.gateway_client import ChargeResult, GatewayRejected, RefundResult
+from ecommerce.payments.gateway_outcomes import ChargeResult, GatewayRejected, RefundResult
 from ecommerce.payments.records import Claim, PaymentRecord, PaymentStatus
 from ecommerce.platform.messaging.publisher import Outgoing
 

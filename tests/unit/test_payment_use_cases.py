@@ -20,7 +20,7 @@ from ecommerce.events import (
     PaymentSucceeded,
     new_event,
 )
-from ecommerce.payments.gateway_client import GatewayUnavailable
+from ecommerce.payments.gateway_outcomes import GatewayUnavailable
 from ecommerce.payments.processor_events import ProcessorEvents
 from ecommerce.payments.records import PaymentStatus
 from ecommerce.payments.service import PaymentInProgress, Payments

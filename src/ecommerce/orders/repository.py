@@ -1,4 +1,5 @@
 """What the orders use cases need of the orders' store: `OrderStore` is the PostgreSQL one.
+The use cases import this, never the store (an import-linter contract in pyproject.toml).
 
 The contract every implementation keeps:
 

@@ -1,5 +1,6 @@
 """What the payments use cases need of the ledger (`Ledger`: the DynamoDB one) and of the
-payment processor (`GatewayClient`: Stripe's API, or the simulator).
+payment processor (`GatewayClient`: Stripe's API, or the simulator). The use cases import
+these, never the adapters (an import-linter contract in pyproject.toml).
 
 The ledger's contract: one record per order. Every change is conditional on the record's
 state and answers False (or None, or a `Claim` without a token) when the condition does not
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from ecommerce.payments.gateway_client import ChargeResult, RefundResult
+from ecommerce.payments.gateway_outcomes import ChargeResult, RefundResult
 from ecommerce.payments.records import Claim, PaymentRecord
 
 

@@ -23,7 +23,7 @@ from ecommerce.events import (
     PaymentSucceeded,
     follow_up,
 )
-from ecommerce.payments.gateway_client import ChargeResult, GatewayRejected
+from ecommerce.payments.gateway_outcomes import ChargeResult, GatewayRejected
 from ecommerce.payments.ports import PaymentGateway, PaymentLedger
 from ecommerce.payments.records import PaymentRecord, PaymentStatus
 from ecommerce.platform.faults import crash_point
