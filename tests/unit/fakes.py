@@ -457,13 +457,15 @@ class _Intent:
 class InMemoryGateway:
     """The processor, as the simulator behaves for its test cards: `tok_visa` succeeds, the
     decline cards decline, the 3-D Secure cards wait for `authenticate`. A call under an
-    idempotency key used before answers as the first did; `failures` are raised, in turn,
+    idempotency key used before answers as the first did (and is refused if its parameters
+    differ); `failures` are raised, in turn,
     by the next charge calls instead of charging (a timeout, a 5xx)."""
 
     intents: dict[str, _Intent] = field(default_factory=dict)
     failures: list[BaseException] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     _answers: dict[str, object] = field(default_factory=dict)
+    _requests: dict[str, tuple[object, ...]] = field(default_factory=dict)
 
     async def charge(
         self,
@@ -477,6 +479,7 @@ class InMemoryGateway:
         self.calls.append(f"charge {idempotency_key}")
         if self.failures:
             raise self.failures.pop(0)
+        self._same_request(idempotency_key, ("charge", order_id, amount, currency, payment_method))
         intent = self._answers.get(idempotency_key)
         if not isinstance(intent, _Intent):
             if payment_method not in TEST_CARDS:
@@ -495,6 +498,16 @@ class InMemoryGateway:
             self.intents[intent.id] = intent
             self._answers[idempotency_key] = intent
         return _result(intent)
+
+    def _same_request(self, key: str, request: tuple[object, ...]) -> None:
+        """A key is bound to the request first sent under it, as the processor's are."""
+        first = self._requests.setdefault(key, request)
+        if first != request:
+            raise GatewayRejected(
+                f"key {key} was used with other parameters",
+                status=400,
+                error_type="idempotency_error",
+            )
 
     def charged(self, order_id: str) -> list[str]:
         """The ids of the intents that took this order's money."""
@@ -516,6 +529,7 @@ class InMemoryGateway:
         self, *, payment_intent_id: str, idempotency_key: str, amount: int | None = None
     ) -> RefundResult:
         self.calls.append(f"refund {idempotency_key}")
+        self._same_request(idempotency_key, ("refund", payment_intent_id, amount))
         answer = self._answers.get(idempotency_key)
         if isinstance(answer, RefundResult):
             return answer
