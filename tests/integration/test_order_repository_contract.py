@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from fakes import InMemoryOrders
 
@@ -183,6 +184,18 @@ async def test_a_unit_of_work_that_raises_leaves_no_trace(subject: Subject) -> N
     assert await subject.in_outbox([rows[0].id]) == set()
     async with repository.changing(order.id) as change:
         assert not await change.already_processed(event_id)
+
+
+async def test_an_event_is_marked_processed_once(subject: Subject) -> None:
+    repository = subject.repository
+    order = new_order(customer())
+    await repository.place(order, key="k", fingerprint="f", response={}, events=[])
+    event_id = str(uuid.uuid4())
+    async with repository.changing(order.id) as change:
+        await change.mark_processed(event_id, "InventoryReserved", "RESERVED")
+    with pytest.raises((KeyError, asyncpg.UniqueViolationError)):
+        async with repository.changing(order.id) as change:
+            await change.mark_processed(event_id, "InventoryReserved", "RESERVED")
 
 
 async def test_units_of_work_on_one_order_run_one_after_the_other(subject: Subject) -> None:
