@@ -18,6 +18,7 @@ from ecommerce.events import (
 )
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.prices import PriceStore
+from ecommerce.orders.repository import OrderRepository
 from ecommerce.orders.service import apply_event, expire_waiting_orders
 from ecommerce.orders.store import OrderStore, no_session_reset
 from ecommerce.platform.database import create_pool
@@ -53,7 +54,7 @@ async def main(runtime: WorkerRuntime) -> None:
         await asyncio.wait_for(pool.close(), timeout=10)
 
 
-def dispatcher(orders: OrderStore, prices: PriceFeed) -> EventDispatcher:
+def dispatcher(orders: OrderRepository, prices: PriceFeed) -> EventDispatcher:
     """What the orders queue's events go to (exactly its subscriptions in resources.py): the
     saga's outcomes to the orders, the catalog's changes to the read model of prices."""
     saga = partial(apply_event, orders)

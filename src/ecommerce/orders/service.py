@@ -6,13 +6,14 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from ecommerce.events import Envelope, OrderPlaced, follow_up, new_event
+from ecommerce.events import Envelope, Money, OrderPlaced, follow_up, new_event
 from ecommerce.orders import domain
 from ecommerce.orders.domain import Order
 from ecommerce.orders.placement import (
@@ -21,9 +22,8 @@ from ecommerce.orders.placement import (
     price_order,
     request_fingerprint,
 )
-from ecommerce.orders.prices import PriceBook
+from ecommerce.orders.repository import OrderRepository, outgoing
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
-from ecommerce.orders.store import OrderStore, outgoing
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import current_trace_header
@@ -31,6 +31,14 @@ from ecommerce.platform.tracing import current_trace_header
 log = get_logger("orders")
 
 PRODUCER = "orders"
+
+
+class CurrentPrices(Protocol):
+    """Where an order is priced from (`PriceBook`: the read model of the catalog's prices)."""
+
+    async def current(self, product_ids: Iterable[str]) -> dict[str, Money | None]:
+        """The price of each product; None for one that is not known."""
+        ...
 
 
 class KeyReused(Exception):
@@ -44,8 +52,8 @@ class Placed:
 
 
 async def place_order(
-    store: OrderStore,
-    prices: PriceBook,
+    store: OrderRepository,
+    prices: CurrentPrices,
     *,
     customer_id: str,
     key: str,
@@ -102,7 +110,7 @@ def _replay(stored: str, given: str, response: dict[str, Any]) -> Placed:
 
 
 async def get_order(
-    store: OrderStore, order_id: str, *, viewer_id: str, admin: bool
+    store: OrderRepository, order_id: str, *, viewer_id: str, admin: bool
 ) -> Order | None:
     """The order if the viewer may see it; another customer's order is as good as absent."""
     order = await store.get(order_id)
@@ -127,7 +135,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 async def list_orders(
-    store: OrderStore, customer_id: str, *, limit: int, cursor: str | None
+    store: OrderRepository, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[Order], str | None]:
     after = decode_cursor(cursor) if cursor else None
     orders = await store.list_for(customer_id, limit + 1, after)
@@ -137,7 +145,7 @@ async def list_orders(
 
 
 async def cancel_order(
-    store: OrderStore, order_id: str, *, viewer_id: str, admin: bool
+    store: OrderRepository, order_id: str, *, viewer_id: str, admin: bool
 ) -> Order | None:
     """Cancel for the customer (or an admin). Cancelling a cancelled order returns it as it is.
 
@@ -170,7 +178,7 @@ async def cancel_order(
 EXPIRY_BATCH = 100
 
 
-async def expire_waiting_orders(store: OrderStore, expiry: timedelta) -> str:
+async def expire_waiting_orders(store: OrderRepository, expiry: timedelta) -> str:
     """Cancel (`payment_expired`) the orders whose customer has not authenticated within
     `expiry`; each under its row lock, so a webhook's settlement racing it wins or loses
     whole. OrderCancelled then gives the stock back and calls the payment off."""
@@ -196,7 +204,7 @@ async def expire_waiting_orders(store: OrderStore, expiry: timedelta) -> str:
     return f"{expired} expired"
 
 
-async def apply_event(store: OrderStore, event: Envelope, payload: BaseModel) -> str:
+async def apply_event(store: OrderRepository, event: Envelope, payload: BaseModel) -> str:
     """Apply one saga event to its order, once per event id; returns what happened."""
     order_id = str(getattr(payload, "order_id", event.correlation_id))
     async with store.changing(order_id) as change:

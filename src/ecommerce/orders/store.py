@@ -1,4 +1,7 @@
-"""The orders store: PostgreSQL through one asyncpg pool. All of the orders SQL lives here."""
+"""The orders store: PostgreSQL through one asyncpg pool. All of the orders SQL lives here.
+
+It is the `OrderRepository` of `ecommerce.orders.repository`, whose contract it keeps.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +9,22 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from ecommerce.events import Envelope, LineItem, Money
+from ecommerce.events import LineItem, Money
 from ecommerce.orders.domain import Order, PaymentAction, Reason, Status, Transition
+from ecommerce.orders.repository import StoredResponse, outgoing
 from ecommerce.platform.messaging.publisher import Outgoing
 from ecommerce.platform.tracing import subsegment
 
+__all__ = ["DuplicateKey", "OrderChange", "OrderStore", "StoredResponse", "outgoing"]
+
 AnyConnection = asyncpg.Connection | PoolConnectionProxy
 """A connection of its own or one of the pool's."""
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    fingerprint: str
-    order_id: str
-    response: dict[str, Any]
 
 
 class DuplicateKey(Exception):
@@ -283,10 +281,6 @@ async def _insert_outbox(connection: AnyConnection, events: Sequence[Outgoing]) 
         "INSERT INTO outbox (id, event_type, body, trace_header) VALUES ($1, $2, $3, $4)",
         [(uuid.UUID(e.id), e.event_type, e.body, e.trace_header) for e in events],
     )
-
-
-def outgoing(events: Sequence[Envelope], trace_header: str | None) -> list[Outgoing]:
-    return [Outgoing.of(event, trace_header) for event in events]
 
 
 def _uuid_or_none(value: str) -> uuid.UUID | None:

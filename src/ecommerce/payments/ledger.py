@@ -5,59 +5,28 @@ It makes a charge happen at most once per order. A worker claims the charge with
 with the order's idempotency key, then records COMPLETED with the outcome. A worker that dies
 mid-charge leaves a lease that runs out; the next delivery takes over with the same key, so the
 gateway does not charge twice. Refunds are claimed the same way.
+
+It is the `PaymentLedger` of `ecommerce.payments.ports`, whose contract it keeps.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ecommerce.payments.records import Claim, PaymentRecord, PaymentStatus
 from ecommerce.resources import physical
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
 
+__all__ = ["Claim", "Ledger", "PaymentRecord", "PaymentStatus", "is_payment"]
+
 WEBHOOK_MARK_RETENTION_SECONDS = 30 * 24 * 3600
 """How long a processed webhook's mark is kept (the table's TTL deletes it after)."""
-
-
-class PaymentStatus(StrEnum):
-    INPROGRESS = "INPROGRESS"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    """The order was cancelled before any charge: none may happen later."""
-    ACTION_REQUIRED = "ACTION_REQUIRED"
-    """The processor waits for the customer to authenticate (3-D Secure); the webhook that
-    follows settles it as COMPLETED, or the order's expiry as CANCELLED."""
-
-
-@dataclass(frozen=True)
-class PaymentRecord:
-    order_id: str
-    status: PaymentStatus
-    approved: bool | None = None
-    payment_intent_id: str | None = None
-    decline_code: str | None = None
-    amount: int | None = None
-    currency: str | None = None
-    refund_status: str | None = None
-    refund_id: str | None = None
-    dispute_id: str | None = None
-    next_action: str | None = None
-    """The processor's `next_action` (JSON) while ACTION_REQUIRED."""
-    client_secret: str | None = None
-
-
-@dataclass(frozen=True)
-class Claim:
-    token: str | None
-    """Set when this worker now holds the lease; None when someone else's record stands."""
-    record: PaymentRecord | None = None
 
 
 def _key(order_id: str) -> dict[str, Any]:

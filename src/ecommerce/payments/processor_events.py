@@ -15,7 +15,8 @@ import structlog
 
 from ecommerce.events import Money, PaymentFailed, PaymentSucceeded, new_event
 from ecommerce.events.envelope import PoisonMessage
-from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
+from ecommerce.payments.ports import PaymentLedger
+from ecommerce.payments.records import PaymentRecord, PaymentStatus
 from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.message import Message
@@ -41,7 +42,7 @@ def _order_id(obj: dict[str, Any]) -> str | None:
 
 
 class ProcessorEvents:
-    def __init__(self, ledger: Ledger, publisher: Publisher) -> None:
+    def __init__(self, ledger: PaymentLedger, publisher: Publisher) -> None:
         self._ledger = ledger
         self._publisher = publisher
 

@@ -23,8 +23,9 @@ from ecommerce.events import (
     PaymentSucceeded,
     follow_up,
 )
-from ecommerce.payments.gateway_client import ChargeResult, GatewayClient, GatewayRejected
-from ecommerce.payments.ledger import Ledger, PaymentRecord, PaymentStatus
+from ecommerce.payments.gateway_outcomes import ChargeResult, GatewayRejected
+from ecommerce.payments.ports import PaymentGateway, PaymentLedger
+from ecommerce.payments.records import PaymentRecord, PaymentStatus
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import Publisher
@@ -40,7 +41,9 @@ class PaymentInProgress(Exception):
 
 
 class Payments:
-    def __init__(self, ledger: Ledger, gateway: GatewayClient, publisher: Publisher) -> None:
+    def __init__(
+        self, ledger: PaymentLedger, gateway: PaymentGateway, publisher: Publisher
+    ) -> None:
         self._ledger = ledger
         self._gateway = gateway
         self._publisher = publisher
