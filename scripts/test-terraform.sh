@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Terraform made for real: apply the application's resources (infra/terraform/emulator, which
 # calls modules/application) to an AWS emulator with the provider's endpoints pointed at it,
-# run the order saga and an image upload end to end on what Terraform made (ecommerce dev with
-# its own provisioning off: ECOMMERCE_PROVISION=off), destroy, and check that nothing is left.
+# run the order saga and an image upload end to end on what Terraform made, then `ecommerce
+# audit` on it (ecommerce dev with its own provisioning off: ECOMMERCE_PROVISION=off), destroy,
+# and check that nothing is left.
 #
 #   scripts/test-terraform.sh              both tiers: moto, then LocalStack
 #   scripts/test-terraform.sh moto         the embedded emulator (moto server, as ecommerce dev runs it)
@@ -128,10 +129,11 @@ run_tier() {
   env "${app_env[@]}" "$PY" -m ecommerce.users.keys init | sed 's/^/    /'
 
   step=$SECONDS
-  echo "==> [$tier] the order saga and an image upload, ecommerce dev with ECOMMERCE_PROVISION=off"
+  echo "==> [$tier] the order saga, an image upload and ecommerce audit, ecommerce dev with ECOMMERCE_PROVISION=off"
   env "${app_env[@]}" ECOMMERCE_PROVISION=off ECOMMERCE_TOPIC_ARN="$topic_arn" \
     "$PY" -m pytest -q -p no:cacheprovider tests/e2e/test_order_saga.py \
-    "tests/e2e/test_catalog_admin_e2e.py::test_an_admin_creates_a_product_uploads_an_image_and_its_thumbnail_appears"
+    "tests/e2e/test_catalog_admin_e2e.py::test_an_admin_creates_a_product_uploads_an_image_and_its_thumbnail_appears" \
+    tests/e2e/test_zzzzz_audit.py
   echo "    in $((SECONDS - step)) s"
 
   step=$SECONDS
