@@ -77,23 +77,44 @@ def test_each_deployable_has_its_objects(name: str) -> None:
     assert env.get("PORT" if declared["kind"] == "handler" else "HEALTH_PORT") == str(port)
 
 
+def received_queues(name: str) -> list[str]:
+    """The queues a deployable takes messages from, as permissions.json declares its calls."""
+    return sorted(
+        resource.removeprefix("queue/")
+        for call in app_deployables()[name]["calls"]
+        if call["service"] == "sqs" and "ReceiveMessage" in call["actions"]
+        for resource in call["resources"]
+        if resource.startswith("queue/")
+    )
+
+
 @pytest.mark.parametrize("name", sorted(n for n, d in app_deployables().items() if d.get("queue")))
-def test_queue_workers_scale_on_their_queue(name: str) -> None:
+def test_queue_workers_scale_on_every_queue_they_take_from(name: str) -> None:
+    """One KEDA trigger per queue the worker receives from (the payments worker has two: a
+    backlog of webhooks must scale it too), each given its queue's URL by the deploy."""
     scaled = objects(name)["ScaledObject"]["spec"]
     assert scaled["scaleTargetRef"]["name"] == name
-    (trigger,) = scaled["triggers"]
-    assert trigger["type"] == "aws-sqs-queue"
-    assert trigger["authenticationRef"]["name"] == "keda-aws"
-    queue = app_deployables()[name]["queue"]
-    assert queue in {q.name for q in RESOURCES.queues}
+    queues = received_queues(name)
+    assert app_deployables()[name]["queue"] in queues
+    assert {q.name for q in RESOURCES.queues} >= set(queues)
+    triggers = scaled["triggers"]
+    assert len(triggers) == len(queues)
+    for trigger in triggers:
+        assert trigger["type"] == "aws-sqs-queue"
+        assert trigger["authenticationRef"]["name"] == "keda-aws"
     replacements = load(K8S / "components" / "aws" / "kustomization.yaml")[0]["replacements"]
-    sources = {
-        r["source"]["fieldPath"]
+    url_sources = {
+        path: r["source"]["fieldPath"]
         for r in replacements
-        if any(t["select"].get("name") == name for t in r["targets"])
-        and any(t["select"]["kind"] == "ScaledObject" for t in r["targets"])
+        for t in r["targets"]
+        if t["select"]["kind"] == "ScaledObject" and t["select"].get("name") == name
+        for path in t["fieldPaths"]
+        if path.endswith(".queueURL")
     }
-    assert sources == {f"data.QUEUE_URL_{queue.upper()}"}
+    assert set(url_sources.values()) == {
+        f"data.QUEUE_URL_{q.upper().replace('-', '_')}" for q in queues
+    }
+    assert set(url_sources) == {f"spec.triggers.{i}.metadata.queueURL" for i in range(len(queues))}
 
 
 def test_trigger_authentication_uses_keda_pod_identity() -> None:

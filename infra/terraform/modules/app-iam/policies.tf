@@ -260,7 +260,7 @@ data "aws_iam_policy_document" "keda_operator" {
   statement {
     sid       = "ReadWorkerQueueDepth"
     actions   = ["sqs:GetQueueAttributes"]
-    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"], var.queue_arns["payment-webhooks"]]
+    resources = [var.queue_arns["inventory"], var.queue_arns["orders"], var.queue_arns["payments"], var.queue_arns["images"], var.queue_arns["payment-webhooks"]]
   }
 }
 
