@@ -1,6 +1,6 @@
 """The catalog frontend: `python -m handlers.catalog`."""
 
-from ecommerce.catalog.api import build_app
+from ecommerce.catalog.products.public_api import build_app
 from ecommerce.platform.http.app import serve
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ecommerce.catalog.image_processor import ImageProcessor
-from ecommerce.catalog.image_records import ImageRecords
-from ecommerce.catalog.media import ImageBucket
+from ecommerce.catalog.images.image_bucket import ImageBucket
+from ecommerce.catalog.images.image_processor import ImageProcessor
+from ecommerce.catalog.images.image_records import ImageRecords
 from ecommerce.platform.messaging.worker import WorkerRuntime, run_worker
 from ecommerce.resources import physical
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ecommerce.catalog.inventory import Inventory
-from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
+from ecommerce.catalog.inventory.use_cases import Inventory
 from ecommerce.events import OrderCancelled, OrderConfirmed, OrderPlaced
 from ecommerce.platform.messaging.dispatch import EventDispatcher
 from ecommerce.platform.messaging.publisher import EventPublisher

@@ -88,7 +88,7 @@ class Resources:
     tables: tuple[Table, ...] = (
         Table("users"),
         # by-category serves GET /products?category= (reservation items have no category);
-        # settled reservations expire (ecommerce.catalog.reservations).
+        # settled reservations expire (ecommerce.catalog.inventory.reservation_store).
         Table(
             "products",
             gsis=(Index("by-category", "category", "pk"),),

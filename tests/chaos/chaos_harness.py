@@ -29,7 +29,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiohttp.typedefs import Handler
 
-from ecommerce.catalog.reservations import product_key
+from ecommerce.catalog.products.product_items import product_item_key
 from ecommerce.events import (
     Envelope,
     InventoryRejected,
@@ -473,7 +473,7 @@ async def add_product(dynamodb: Any, stock: int) -> str:
     await dynamodb.put_item(
         TableName=physical("products"),
         Item={
-            **product_key(product_id),
+            **product_item_key(product_id),
             "id": {"S": product_id},
             "name": {"S": "Chaos product"},
             "price_amount": {"N": str(UNIT_PRICE)},

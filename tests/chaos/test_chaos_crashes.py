@@ -32,8 +32,8 @@ from chaos_harness import (
     send_event,
 )
 
-from ecommerce.catalog.inventory_domain import ReservationStatus
-from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.catalog.inventory.reservation import ReservationStatus
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
 from ecommerce.events import Envelope, outcome_id
 from ecommerce.orders.domain import Status
 from ecommerce.payments.ledger import Ledger, PaymentStatus

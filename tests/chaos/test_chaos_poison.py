@@ -23,7 +23,7 @@ from chaos_harness import (
     wait_until_async,
 )
 
-from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
 from ecommerce.events import outcome_id
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(120)]

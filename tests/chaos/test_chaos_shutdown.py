@@ -28,8 +28,8 @@ from chaos_harness import (
     wait_until_async,
 )
 
-from ecommerce.catalog.inventory_domain import ReservationStatus
-from ecommerce.catalog.reservations import ReservationStore
+from ecommerce.catalog.inventory.reservation import ReservationStatus
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
 from ecommerce.events import Envelope, outcome_id
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(150)]

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from ecommerce.catalog.api import build_app
-from ecommerce.catalog.inventory_domain import Line
-from ecommerce.catalog.reservations import ReservationStore
-from ecommerce.catalog.seed import seed_demo_catalog
+from ecommerce.catalog.inventory.reservation import Line
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
+from ecommerce.catalog.products.demo_seed import seed_demo_catalog
+from ecommerce.catalog.products.public_api import build_app
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.auth import AUDIENCE, ISSUER

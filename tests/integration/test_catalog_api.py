@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from ecommerce.catalog.api import build_app
-from ecommerce.catalog.demo_products import DEMO_PRODUCTS
-from ecommerce.catalog.seed import seed_demo_catalog
+from ecommerce.catalog.products.demo_products import DEMO_PRODUCTS
+from ecommerce.catalog.products.demo_seed import seed_demo_catalog
+from ecommerce.catalog.products.public_api import build_app
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from ecommerce.catalog import store as store_module
-from ecommerce.catalog.demo_products import DEMO_PRODUCTS
-from ecommerce.catalog.domain import Money, Product, ProductChanges
-from ecommerce.catalog.inventory_domain import Line
-from ecommerce.catalog.items import to_item
-from ecommerce.catalog.reservations import ReservationStore
-from ecommerce.catalog.seed import seed_demo_catalog
-from ecommerce.catalog.store import ProductStore, StockConflict
+from ecommerce.catalog.inventory.reservation import Line
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
+from ecommerce.catalog.products import product_store as store_module
+from ecommerce.catalog.products.demo_products import DEMO_PRODUCTS
+from ecommerce.catalog.products.demo_seed import seed_demo_catalog
+from ecommerce.catalog.products.product import Money, Product, ProductChanges
+from ecommerce.catalog.products.product_items import to_item
+from ecommerce.catalog.products.product_store import ProductStore, StockConflict
 from ecommerce.platform.aws import AwsClients
 from ecommerce.resources import physical
 

@@ -19,12 +19,12 @@ from botocore.exceptions import ClientError
 from PIL import Image
 from test_catalog_admin_api import role_headers
 
-from ecommerce.catalog.api import build_app
-from ecommerce.catalog.image_processor import ImageProcessor, Outcome
-from ecommerce.catalog.image_records import ImageRecords, Start
-from ecommerce.catalog.images import MAX_UPLOAD_BYTES, ImageStatus, ProductImage
-from ecommerce.catalog.media import ImageBucket
-from ecommerce.catalog.s3_events import ObjectCreated
+from ecommerce.catalog.images.image_bucket import ImageBucket
+from ecommerce.catalog.images.image_processor import ImageProcessor, Outcome
+from ecommerce.catalog.images.image_records import ImageRecords, Start
+from ecommerce.catalog.images.product_image import MAX_UPLOAD_BYTES, ImageStatus, ProductImage
+from ecommerce.catalog.images.s3_notifications import ObjectCreated
+from ecommerce.catalog.products.public_api import build_app
 from ecommerce.platform.aws import AwsClients
 from ecommerce.platform.config import Settings
 from ecommerce.platform.messaging.consumer import Consumer, ConsumerOptions

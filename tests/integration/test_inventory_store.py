@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from recording import RecordingPublisher
 
-from ecommerce.catalog.inventory import Inventory
-from ecommerce.catalog.inventory_domain import Line, ReservationStatus
-from ecommerce.catalog.reservations import ReservationStore, product_key
+from ecommerce.catalog.inventory.reservation import Line, ReservationStatus
+from ecommerce.catalog.inventory.reservation_store import ReservationStore
+from ecommerce.catalog.inventory.use_cases import Inventory
+from ecommerce.catalog.products.product_items import product_item_key
 from ecommerce.events import (
     Envelope,
     LineItem,
@@ -30,7 +31,7 @@ async def add_product(dynamodb: Any, stock: int) -> str:
     await dynamodb.put_item(
         TableName=physical("products"),
         Item={
-            **product_key(product_id),
+            **product_item_key(product_id),
             "id": {"S": product_id},
             "name": {"S": "Test product"},
             "price_amount": {"N": "100"},
@@ -138,7 +139,7 @@ async def test_a_deleted_product_cannot_be_reserved(dynamodb: Any) -> None:
     product = await add_product(dynamodb, 5)
     await dynamodb.update_item(
         TableName=physical("products"),
-        Key=product_key(product),
+        Key=product_item_key(product),
         UpdateExpression="SET deleted_at = :now",
         ExpressionAttributeValues={":now": {"S": "2026-01-01T00:00:00Z"}},
     )

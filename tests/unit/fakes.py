@@ -1,7 +1,7 @@
 """In-memory stand-ins for the ports the saga's use cases take, for unit tests without I/O.
 
 Each keeps the contract of the real adapter it replaces (the docstrings of the Protocols in
-`ecommerce.catalog.inventory`, `ecommerce.platform.messaging.publisher`,
+`ecommerce.catalog.inventory.use_cases`, `ecommerce.platform.messaging.publisher`,
 `ecommerce.orders.repository` and `ecommerce.payments.ports`), no more. The contract tests in
 tests/integration (test_*_contract.py) run the same assertions on a fake and on its adapter.
 """
@@ -18,8 +18,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ecommerce.catalog.inventory_domain import HOLDS_STOCK, Line, Reservation, ReservationStatus
-from ecommerce.catalog.reservations import ReserveResult
+from ecommerce.catalog.inventory.reservation import (
+    HOLDS_STOCK,
+    Line,
+    Reservation,
+    ReservationStatus,
+)
+from ecommerce.catalog.inventory.reservation_store import ReserveResult
 from ecommerce.events import Envelope
 from ecommerce.gateway_sim.models import AUTHENTICATION_REQUIRED, TEST_CARDS
 from ecommerce.orders.domain import Order, Status, Transition

@@ -5,18 +5,18 @@ from dataclasses import replace
 
 import pytest
 
-from ecommerce.catalog.admin import CatalogAdmin, TooManyImages
-from ecommerce.catalog.admin_schemas import ProductPatch
-from ecommerce.catalog.categories import CategoryCounts
-from ecommerce.catalog.domain import Money, Product, ProductChanges
-from ecommerce.catalog.images import (
+from ecommerce.catalog.images.image_bucket import PresignedUpload
+from ecommerce.catalog.images.product_image import (
     MAX_IMAGES_PER_PRODUCT,
     MAX_UPLOADS_PER_PRODUCT,
     ImageStatus,
     ProductImage,
 )
-from ecommerce.catalog.media import PresignedUpload
-from ecommerce.catalog.store import StockConflict
+from ecommerce.catalog.products.admin_use_cases import CatalogAdmin, TooManyImages
+from ecommerce.catalog.products.categories import CategoryCounts
+from ecommerce.catalog.products.product import Money, Product, ProductChanges
+from ecommerce.catalog.products.product_store import StockConflict
+from ecommerce.catalog.products.request_bodies import ProductPatch
 
 NOW = "2030-01-01T00:00:00+00:00"
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ecommerce.catalog.cursor import InvalidCursor, decode_cursor, encode_cursor
+from ecommerce.catalog.products.cursor import InvalidCursor, decode_cursor, encode_cursor
 
 
 @pytest.mark.parametrize("key", ["PRODUCT#p-001", "RESERVATION#0b7e", "PRODUCT#ü/ä+?="])

@@ -1,6 +1,6 @@
 import pytest
 
-from ecommerce.catalog.domain import (
+from ecommerce.catalog.products.product import (
     InvalidCategory,
     InvalidProduct,
     Money,

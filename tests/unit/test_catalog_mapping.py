@@ -2,11 +2,11 @@ from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from ecommerce.catalog.domain import Money, Product
-from ecommerce.catalog.images import ImageFacts, ImageStatus, ProductImage
-from ecommerce.catalog.items import from_item, is_deleted, readable, to_item
-from ecommerce.catalog.schemas import ProductOut
-from ecommerce.catalog.seed import demo_catalog
+from ecommerce.catalog.images.product_image import ImageFacts, ImageStatus, ProductImage
+from ecommerce.catalog.products.demo_seed import demo_catalog
+from ecommerce.catalog.products.product import Money, Product
+from ecommerce.catalog.products.product_items import from_item, is_deleted, readable, to_item
+from ecommerce.catalog.products.response_bodies import ProductOut
 
 LAMP = Product(
     id="p-024",

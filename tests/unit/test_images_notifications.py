@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from ecommerce.catalog.image_processor import ImageProcessor
-from ecommerce.catalog.images import (
+from ecommerce.catalog.images.image_processor import ImageProcessor
+from ecommerce.catalog.images.product_image import (
     CONTENT_TYPES,
     THUMBNAIL_PREFIX,
     UPLOAD_PREFIX,
@@ -14,7 +14,11 @@ from ecommerce.catalog.images import (
     thumbnail_key,
     upload_key,
 )
-from ecommerce.catalog.s3_events import InvalidNotification, ObjectCreated, parse_notification
+from ecommerce.catalog.images.s3_notifications import (
+    InvalidNotification,
+    ObjectCreated,
+    parse_notification,
+)
 from ecommerce.events import PoisonMessage
 from ecommerce.platform.messaging.message import Message
 from ecommerce.resources import RESOURCES
@@ -132,7 +136,7 @@ def test_the_bucket_notifies_exactly_the_upload_prefix() -> None:
 
 
 def test_the_api_offers_the_types_the_worker_accepts() -> None:
-    from ecommerce.catalog.admin_schemas import UploadIn
+    from ecommerce.catalog.products.request_bodies import UploadIn
 
     offered = UploadIn.model_json_schema()["properties"]["content_type"]["anyOf"][0]["enum"]
     assert sorted(offered) == sorted(CONTENT_TYPES)

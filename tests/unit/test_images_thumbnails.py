@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image
 
-from ecommerce.catalog.images import MAX_PIXELS, MAX_UPLOAD_BYTES, ImageFacts
-from ecommerce.catalog.thumbnails import RejectedImage, inspect_image, make_thumbnails
+from ecommerce.catalog.images.product_image import MAX_PIXELS, MAX_UPLOAD_BYTES, ImageFacts
+from ecommerce.catalog.images.thumbnails import RejectedImage, inspect_image, make_thumbnails
 
 
 def encoded(image: Image.Image, format: str, **options: object) -> bytes:

@@ -1,4 +1,4 @@
-from ecommerce.catalog.inventory_domain import Line, lines_of, short_products
+from ecommerce.catalog.inventory.reservation import Line, lines_of, short_products
 from ecommerce.events import LineItem, Money
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes import InMemoryReservations, RecordingPublisher
 
-from ecommerce.catalog.inventory import Inventory
-from ecommerce.catalog.inventory_domain import ReservationStatus
+from ecommerce.catalog.inventory.reservation import ReservationStatus
+from ecommerce.catalog.inventory.use_cases import Inventory
 from ecommerce.events import (
     Envelope,
     InventoryRejected,

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from ecommerce.catalog.api import build_app as build_catalog
+from ecommerce.catalog.products.public_api import build_app as build_catalog
 from ecommerce.orders.api import build_app as build_orders
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.docs_page import render_docs_page

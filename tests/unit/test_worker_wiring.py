@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import pytest
 
-from ecommerce.catalog.inventory import Inventory
+from ecommerce.catalog.inventory.use_cases import Inventory
 from ecommerce.events import Envelope, OrderPlaced, PaymentFailed
 from ecommerce.orders.price_feed import PriceFeed
 from ecommerce.orders.store import OrderStore

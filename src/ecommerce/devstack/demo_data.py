@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from ecommerce.catalog.seed import seed_demo_catalog
+from ecommerce.catalog.products.demo_seed import seed_demo_catalog
 from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from ecommerce.orders.migrations import apply_migrations as migrate
 from ecommerce.platform.aws import AwsClients

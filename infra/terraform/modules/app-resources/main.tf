@@ -47,7 +47,7 @@ locals {
       range_key = null
       # by-category serves GET /products?category= (reservation items have no category).
       gsis = [{ name = "by-category", hash_key = "category", range_key = "pk" }]
-      # Settled reservations expire (ecommerce.catalog.reservations).
+      # Settled reservations expire (ecommerce.catalog.inventory.reservation_store).
       ttl_attribute = "expires_at"
     }
     # The marks of processed webhooks expire (ecommerce.payments.ledger); payments do not.

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from ecommerce.catalog.demo_products import DEMO_PRODUCTS
-from ecommerce.catalog.domain import CURRENCY, Money, Product
-from ecommerce.catalog.store import ProductStore
+from ecommerce.catalog.products.demo_products import DEMO_PRODUCTS
+from ecommerce.catalog.products.product import CURRENCY, Money, Product
+from ecommerce.catalog.products.product_store import ProductStore
 from ecommerce.platform.aws import AwsClients
 from ecommerce.resources import physical
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ecommerce.catalog.domain import Product
+from ecommerce.catalog.products.product import Product
 from ecommerce.events import Money, ProductChanged, new_event
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.publisher import Publisher

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ecommerce.catalog.cursor import decode_cursor, encode_cursor
-from ecommerce.catalog.domain import Product, is_product_id, normalise_category
+from ecommerce.catalog.products.cursor import decode_cursor, encode_cursor
+from ecommerce.catalog.products.product import Product, is_product_id, normalise_category
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

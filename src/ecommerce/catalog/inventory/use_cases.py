@@ -3,9 +3,9 @@ on OrderCancelled. Each is idempotent: on redelivery it reads the reservation it
 publishes the same outcome again, under the same event id.
 
 Reservations that hold no stock, or whose order is confirmed, expire after a retention (see
-`ecommerce.catalog.reservations`). An OrderPlaced older than the retention may have been
-handled by a reservation since expired: with no reservation on record it is refused (dead-
-lettered with the reason) rather than reserved a second time. SQS keeps a message 14 days at
+`reservation_store`). An OrderPlaced older than the retention may have been handled by a
+reservation since expired: with no reservation on record it is refused (dead-lettered with
+the reason) rather than reserved a second time. SQS keeps a message 14 days at
 most, and the retention is longer, so only a hand-made replay can meet this.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ecommerce.catalog.inventory_domain import (
+from ecommerce.catalog.inventory.reservation import (
     HOLDS_STOCK,
     Line,
     Reservation,
@@ -23,7 +23,7 @@ from ecommerce.catalog.inventory_domain import (
     lines_of,
     short_products,
 )
-from ecommerce.catalog.reservations import ReserveResult
+from ecommerce.catalog.inventory.reservation_store import ReserveResult
 from ecommerce.events import (
     Envelope,
     InventoryRejected,

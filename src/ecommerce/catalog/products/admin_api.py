@@ -6,13 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel
 
-from ecommerce.catalog.admin import CatalogAdmin, TooManyImages
-from ecommerce.catalog.admin_schemas import ProductIn, ProductPatch, StockIn, UploadIn
-from ecommerce.catalog.images import CONTENT_TYPES, MAX_UPLOAD_BYTES
-from ecommerce.catalog.media import ImageBucket
-from ecommerce.catalog.schemas import ImagesOut, ProductDetailOut, UploadOut
-from ecommerce.catalog.store import StockConflict
-from ecommerce.catalog.views import product_detail, uploads
+from ecommerce.catalog.images.image_bucket import ImageBucket
+from ecommerce.catalog.images.product_image import CONTENT_TYPES, MAX_UPLOAD_BYTES
+from ecommerce.catalog.products.admin_use_cases import CatalogAdmin, TooManyImages
+from ecommerce.catalog.products.product_store import StockConflict
+from ecommerce.catalog.products.request_bodies import ProductIn, ProductPatch, StockIn, UploadIn
+from ecommerce.catalog.products.response_bodies import ImagesOut, ProductDetailOut, UploadOut
+from ecommerce.catalog.products.signed_documents import product_detail, uploads
 from ecommerce.platform.http.auth import require_admin
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError

@@ -1,8 +1,9 @@
 """The catalog API's response bodies. Orders reads `price` of `GET /products/{id}`: keep it.
 
-Image URLs are presigned GETs that expire (`media.DOWNLOAD_EXPIRY_SECONDS`): read the product
-again for fresh ones. Only `ready` images are in a product document; an admin sees every
-upload, with its status and the reason of a rejection, at `GET /products/{id}/images`.
+Image URLs are presigned GETs that expire (`images.image_bucket.DOWNLOAD_EXPIRY_SECONDS`):
+read the product again for fresh ones. Only `ready` images are in a product document; an
+admin sees every upload, with its status and the reason of a rejection, at
+`GET /products/{id}/images`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ecommerce.catalog.domain import Product
-from ecommerce.catalog.images import ProductImage
+from ecommerce.catalog.images.product_image import ProductImage
+from ecommerce.catalog.products.product import Product
 
 
 class MoneyOut(BaseModel):

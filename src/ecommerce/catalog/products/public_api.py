@@ -7,23 +7,23 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from ecommerce.catalog.admin import CatalogAdmin
-from ecommerce.catalog.admin_api import ADMIN, MEDIA, PRODUCT_ID, TAGS
-from ecommerce.catalog.admin_api import routes as admin_routes
-from ecommerce.catalog.categories import CategoryCounts
-from ecommerce.catalog.cursor import InvalidCursor
-from ecommerce.catalog.domain import InvalidCategory
-from ecommerce.catalog.media import ImageBucket, presigning_s3
-from ecommerce.catalog.product_events import ProductEvents
-from ecommerce.catalog.schemas import (
+from ecommerce.catalog.images.image_bucket import ImageBucket, presigning_s3
+from ecommerce.catalog.products.admin_api import ADMIN, MEDIA, PRODUCT_ID, TAGS
+from ecommerce.catalog.products.admin_api import routes as admin_routes
+from ecommerce.catalog.products.admin_use_cases import CatalogAdmin
+from ecommerce.catalog.products.browsing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CatalogService
+from ecommerce.catalog.products.categories import CategoryCounts
+from ecommerce.catalog.products.change_events import ProductEvents
+from ecommerce.catalog.products.cursor import InvalidCursor
+from ecommerce.catalog.products.product import InvalidCategory
+from ecommerce.catalog.products.product_store import ProductStore
+from ecommerce.catalog.products.response_bodies import (
     CategoriesOut,
     CategoryOut,
     ProductDetailOut,
     ProductPageOut,
 )
-from ecommerce.catalog.service import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CatalogService
-from ecommerce.catalog.store import ProductStore
-from ecommerce.catalog.views import product_detail, product_summary
+from ecommerce.catalog.products.signed_documents import product_detail, product_summary
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation

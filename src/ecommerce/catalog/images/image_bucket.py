@@ -17,7 +17,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.images import MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES
+from ecommerce.catalog.images.product_image import MAX_UPLOAD_BYTES, MIN_UPLOAD_BYTES
 from ecommerce.platform.aws import client_config
 
 if TYPE_CHECKING:

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.images import ImageStatus, ProductImage
-from ecommerce.catalog.items import IMAGES, image_value, images_of, product_key
-from ecommerce.catalog.store import LIVE, failed_condition
+from ecommerce.catalog.images.image_entries import image_entry, images_of
+from ecommerce.catalog.images.product_image import ImageStatus, ProductImage
+from ecommerce.catalog.products.product_items import IMAGES, product_item_key
+from ecommerce.catalog.products.product_store import LIVE, failed_condition
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -58,11 +59,11 @@ class ImageRecords:
         try:
             await self._db.update_item(
                 TableName=self._table,
-                Key={"pk": {"S": product_key(product_id)}},
+                Key=product_item_key(product_id),
                 UpdateExpression=f"SET {IMAGES}.#upload = :image",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#upload": image.upload_id},
-                ExpressionAttributeValues={":image": image_value(image)},
+                ExpressionAttributeValues={":image": image_entry(image)},
             )
         except ClientError as error:
             if failed_condition(error):
@@ -76,7 +77,7 @@ class ImageRecords:
         try:
             response = await self._db.update_item(
                 TableName=self._table,
-                Key={"pk": {"S": product_key(product_id)}},
+                Key=product_item_key(product_id),
                 UpdateExpression=f"SET {IMAGES} = if_not_exists({IMAGES}, :empty)",
                 ConditionExpression=LIVE,
                 ExpressionAttributeValues={":empty": {"M": {}}},
@@ -86,4 +87,4 @@ class ImageRecords:
             if failed_condition(error):
                 return None
             raise
-        return {image.upload_id: image for image in images_of(response["Attributes"])}
+        return {image.upload_id: image for image in images_of(response["Attributes"].get(IMAGES))}

@@ -6,7 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from ecommerce.catalog.images import ProductImage
+from ecommerce.catalog.images.product_image import ProductImage
 
 CURRENCY = "USD"
 UNCATEGORIZED = "uncategorized"

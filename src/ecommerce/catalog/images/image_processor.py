@@ -22,8 +22,9 @@ from enum import Enum
 
 import structlog
 
-from ecommerce.catalog.image_records import ImageRecords, Start
-from ecommerce.catalog.images import (
+from ecommerce.catalog.images.image_bucket import ImageBucket, ObjectTooLarge
+from ecommerce.catalog.images.image_records import ImageRecords, Start
+from ecommerce.catalog.images.product_image import (
     MAX_UPLOAD_BYTES,
     THUMBNAIL_CONTENT_TYPE,
     THUMBNAIL_SIZES,
@@ -32,9 +33,12 @@ from ecommerce.catalog.images import (
     parse_upload_key,
     thumbnail_key,
 )
-from ecommerce.catalog.media import ImageBucket, ObjectTooLarge
-from ecommerce.catalog.s3_events import InvalidNotification, ObjectCreated, parse_notification
-from ecommerce.catalog.thumbnails import RejectedImage, check_size, make_thumbnails
+from ecommerce.catalog.images.s3_notifications import (
+    InvalidNotification,
+    ObjectCreated,
+    parse_notification,
+)
+from ecommerce.catalog.images.thumbnails import RejectedImage, check_size, make_thumbnails
 from ecommerce.events import PoisonMessage
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.message import Message

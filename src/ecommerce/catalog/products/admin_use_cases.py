@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from ecommerce.catalog.domain import Money, Product, ProductChanges, is_product_id, new_product_id
-from ecommerce.catalog.images import (
+from ecommerce.catalog.images.image_bucket import PresignedUpload
+from ecommerce.catalog.images.product_image import (
     MAX_IMAGES_PER_PRODUCT,
     MAX_UPLOADS_PER_PRODUCT,
     ImageStatus,
@@ -21,8 +21,14 @@ from ecommerce.catalog.images import (
     new_upload_id,
     upload_key,
 )
-from ecommerce.catalog.media import PresignedUpload
-from ecommerce.catalog.store import StockConflict
+from ecommerce.catalog.products.product import (
+    Money,
+    Product,
+    ProductChanges,
+    is_product_id,
+    new_product_id,
+)
+from ecommerce.catalog.products.product_store import StockConflict
 
 CREATE_ATTEMPTS = 3
 

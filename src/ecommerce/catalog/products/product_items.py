@@ -2,21 +2,21 @@
 
 `pk = PRODUCT#<id>`; price as `price_amount` (minor units) and `currency`; `stock` a number the
 inventory worker changes in place; `category` the hash key of the `by-category` index. Images
-are the map `images`, one entry per upload id (see `ecommerce.catalog.images`).
+are the map `images`, one entry per upload id (entries in `images.image_entries`).
 
 A deleted product stays as a tombstone, so that reservations of orders in flight can still be
 committed or released against it: it has `deleted_at`, stock 0 (nothing more can be reserved)
 and no `category` (so it leaves the index). Readers treat it as absent.
 
-No DynamoDB calls here: those are in `store` and `image_records`.
+No DynamoDB calls here: those are in `product_store` and `images.image_records`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ecommerce.catalog.domain import UNCATEGORIZED, Money, Product
-from ecommerce.catalog.images import ImageFacts, ImageStatus, ProductImage
+from ecommerce.catalog.images.image_entries import image_entry, images_of
+from ecommerce.catalog.products.product import UNCATEGORIZED, Money, Product
 from ecommerce.platform.logging import get_logger
 
 Item = dict[str, Any]
@@ -28,13 +28,19 @@ DELETED = "deleted_at"
 IMAGES = "images"
 
 
-def product_key(product_id: str) -> str:
+def product_pk(product_id: str) -> str:
+    """The partition key value of a product's item: `PRODUCT#<id>`."""
     return f"{PRODUCT_PREFIX}{product_id}"
+
+
+def product_item_key(product_id: str) -> Item:
+    """The `Key` of a product's item in a DynamoDB request."""
+    return {"pk": {"S": product_pk(product_id)}}
 
 
 def to_item(product: Product) -> Item:
     return {
-        "pk": {"S": product_key(product.id)},
+        "pk": {"S": product_pk(product.id)},
         "id": {"S": product.id},
         "name": {"S": product.name},
         "description": {"S": product.description},
@@ -44,7 +50,7 @@ def to_item(product: Product) -> Item:
         "stock": {"N": str(product.stock)},
         "created_at": {"S": product.created_at},
         "updated_at": {"S": product.updated_at},
-        IMAGES: {"M": {image.upload_id: image_value(image) for image in product.images}},
+        IMAGES: {"M": {image.upload_id: image_entry(image) for image in product.images}},
     }
 
 
@@ -70,7 +76,7 @@ def from_item(item: Item) -> Product:
         stock=int(item["stock"]["N"]),
         created_at=created_at,
         updated_at=text("updated_at", created_at),
-        images=images_of(item),
+        images=images_of(item.get(IMAGES)),
     )
 
 
@@ -83,54 +89,3 @@ def readable(items: list[Item]) -> list[Product]:
         except (KeyError, ValueError) as error:
             log.warning("product_unreadable", pk=item.get("pk", {}).get("S"), error=repr(error))
     return products
-
-
-def image_value(image: ProductImage) -> Item:
-    """One entry of the `images` map, as an attribute value."""
-    entry: Item = {
-        "key": {"S": image.key},
-        "status": {"S": image.status.value},
-        "uploaded_at": {"S": image.uploaded_at},
-        "thumbnails": {"M": {str(size): {"S": key} for size, key in image.thumbnails}},
-    }
-    if image.facts is not None:
-        entry["format"] = {"S": image.facts.format}
-        entry["width"] = {"N": str(image.facts.width)}
-        entry["height"] = {"N": str(image.facts.height)}
-    if image.reason is not None:
-        entry["reason"] = {"S": image.reason}
-    if image.etag is not None:
-        entry["etag"] = {"S": image.etag}
-    return {"M": entry}
-
-
-def images_of(item: Item) -> tuple[ProductImage, ...]:
-    """The images of an item; an entry that cannot be read is logged and left out."""
-    images = []
-    for upload_id, value in item.get(IMAGES, {}).get("M", {}).items():
-        try:
-            images.append(_image(upload_id, value["M"]))
-        except (KeyError, ValueError, TypeError) as error:
-            log.warning("image_unreadable", upload_id=upload_id, error=repr(error))
-    return tuple(images)
-
-
-def _image(upload_id: str, entry: Item) -> ProductImage:
-    thumbnails = sorted(
-        (int(size), value["S"]) for size, value in entry.get("thumbnails", {}).get("M", {}).items()
-    )
-    facts = None
-    if "format" in entry:
-        facts = ImageFacts(
-            entry["format"]["S"], int(entry["width"]["N"]), int(entry["height"]["N"])
-        )
-    return ProductImage(
-        upload_id=upload_id,
-        key=entry["key"]["S"],
-        status=ImageStatus(entry["status"]["S"]),
-        uploaded_at=entry.get("uploaded_at", {}).get("S", ""),
-        thumbnails=tuple(thumbnails),
-        facts=facts,
-        reason=entry.get("reason", {}).get("S"),
-        etag=entry.get("etag", {}).get("S"),
-    )

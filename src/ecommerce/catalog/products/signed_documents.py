@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ecommerce.catalog.domain import Product
-from ecommerce.catalog.images import ProductImage, all_images, ready_images
-from ecommerce.catalog.schemas import ImageOut, ProductDetailOut, ProductOut
+from ecommerce.catalog.images.product_image import ProductImage, all_images, ready_images
+from ecommerce.catalog.products.product import Product
+from ecommerce.catalog.products.response_bodies import ImageOut, ProductDetailOut, ProductOut
 
 
 class UrlSigner(Protocol):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from ecommerce.catalog.images import (
+from ecommerce.catalog.images.product_image import (
     FORMATS,
     MAX_PIXELS,
     MAX_UPLOAD_BYTES,

@@ -1,7 +1,7 @@
 """Products in the DynamoDB table `products`: the only module of the catalog's HTTP side that
 talks to it.
 
-Items are `PRODUCT#<id>` (layout in `items`). The same table holds the inventory worker's
+Items are `PRODUCT#<id>` (layout in `product_items`). The same table holds the inventory worker's
 `RESERVATION#<order_id>` items, so every listing keeps to the key prefix. A category's listing
 is a Query of the `by-category` index (eventually consistent, like every index read); the whole
 catalog is a Scan.
@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.domain import Product, ProductChanges
-from ecommerce.catalog.items import (
+from ecommerce.catalog.products.product import Product, ProductChanges
+from ecommerce.catalog.products.product_items import (
     DELETED,
     IMAGES,
     PRODUCT_PREFIX,
     Item,
     from_item,
     is_deleted,
-    product_key,
+    product_item_key,
+    product_pk,
     readable,
     to_item,
 )
@@ -53,7 +54,7 @@ class ProductStore:
 
     async def get(self, product_id: str) -> Product | None:
         response = await self._db.get_item(
-            TableName=self._table, Key=_key(product_id), ConsistentRead=True
+            TableName=self._table, Key=product_item_key(product_id), ConsistentRead=True
         )
         item = cast(Item | None, response.get("Item"))
         return from_item(item) if item and not is_deleted(item) else None
@@ -76,7 +77,7 @@ class ProductStore:
             if len(matched) >= room:
                 products.extend(matched[:room])
                 if len(matched) > room or "LastEvaluatedKey" in response:
-                    return products, product_key(products[-1].id)
+                    return products, product_pk(products[-1].id)
                 return products, None
             products.extend(matched)
             if "LastEvaluatedKey" not in response:
@@ -118,7 +119,7 @@ class ProductStore:
                 sets.append(f"#{name} = :{name}")
         request: dict[str, Any] = {
             "TableName": self._table,
-            "Key": _key(product_id),
+            "Key": product_item_key(product_id),
             "UpdateExpression": "SET " + ", ".join(sets),
             "ConditionExpression": LIVE,
             "ExpressionAttributeValues": values,
@@ -135,11 +136,11 @@ class ProductStore:
         return from_item(response["Attributes"])
 
     async def delete(self, product_id: str, now: str) -> bool:
-        """Leave a tombstone (see `items`); False if there is no such product."""
+        """Leave a tombstone (see `product_items`); False if there is no such product."""
         try:
             await self._db.update_item(
                 TableName=self._table,
-                Key=_key(product_id),
+                Key=product_item_key(product_id),
                 UpdateExpression=f"SET {DELETED} = :now, updated_at = :now, stock = :zero "
                 "REMOVE category",
                 ConditionExpression=LIVE,
@@ -156,7 +157,7 @@ class ProductStore:
         try:
             await self._db.update_item(
                 TableName=self._table,
-                Key=_key(product_id),
+                Key=product_item_key(product_id),
                 UpdateExpression=f"REMOVE {IMAGES}.#upload SET updated_at = :now",
                 ConditionExpression=f"{LIVE} AND attribute_exists({IMAGES}.#upload)",
                 ExpressionAttributeNames={"#upload": upload_id},
@@ -180,7 +181,7 @@ class ProductStore:
         try:
             response = await self._db.update_item(
                 TableName=self._table,
-                Key=_key(product_id),
+                Key=product_item_key(product_id),
                 UpdateExpression="SET stock = :new, updated_at = :now",
                 ConditionExpression=f"{LIVE} AND stock = :expected",
                 ExpressionAttributeValues={
@@ -198,7 +199,7 @@ class ProductStore:
             if old is None:  # an emulator may not return it: read it
                 old = (
                     await self._db.get_item(
-                        TableName=self._table, Key=_key(product_id), ConsistentRead=True
+                        TableName=self._table, Key=product_item_key(product_id), ConsistentRead=True
                     )
                 ).get("Item")
             if not old or is_deleted(old):
@@ -263,10 +264,6 @@ class ProductStore:
         if start is not None:
             request["ExclusiveStartKey"] = {"pk": {"S": start}}
         return request
-
-
-def _key(product_id: str) -> dict[str, Any]:
-    return {"pk": {"S": product_key(product_id)}}
 
 
 def failed_condition(error: ClientError) -> bool:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ecommerce.catalog.inventory_domain import Line, Reservation, ReservationStatus
+from ecommerce.catalog.inventory.reservation import Line, Reservation, ReservationStatus
+from ecommerce.catalog.products.product_items import product_item_key
 from ecommerce.resources import physical
 
 if TYPE_CHECKING:
@@ -40,11 +41,7 @@ EXPIRES_AT = "expires_at"
 DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600
 
 
-def product_key(product_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"PRODUCT#{product_id}"}}
-
-
-def reservation_key(order_id: str) -> dict[str, Any]:
+def reservation_item_key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"{RESERVATION_PREFIX}{order_id}"}}
 
 
@@ -78,7 +75,7 @@ class ReservationStore:
 
     async def get(self, order_id: str) -> Reservation | None:
         response = await self._db.get_item(
-            TableName=self._table, Key=reservation_key(order_id), ConsistentRead=True
+            TableName=self._table, Key=reservation_item_key(order_id), ConsistentRead=True
         )
         item = response.get("Item")
         return None if item is None else _reservation(item)
@@ -93,7 +90,7 @@ class ReservationStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": product_key(line.product_id),
+                        "Key": product_item_key(line.product_id),
                         "UpdateExpression": "SET stock = stock - :q",
                         "ConditionExpression": (
                             "attribute_exists(pk) AND attribute_not_exists(deleted_at)"
@@ -169,7 +166,7 @@ class ReservationStore:
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": product_key(line.product_id),
+                        "Key": product_item_key(line.product_id),
                         "UpdateExpression": "SET stock = stock + :q",
                         "ConditionExpression": "attribute_exists(pk)",
                         "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
@@ -187,7 +184,7 @@ class ReservationStore:
 
     async def stock(self, product_id: str) -> int | None:
         response = await self._db.get_item(
-            TableName=self._table, Key=product_key(product_id), ConsistentRead=True
+            TableName=self._table, Key=product_item_key(product_id), ConsistentRead=True
         )
         item = response.get("Item")
         return None if item is None else int(item["stock"]["N"])
@@ -204,7 +201,7 @@ class ReservationStore:
     ) -> PutTypeDef:
         now = datetime.now(UTC).isoformat()
         item: dict[str, Any] = {
-            **reservation_key(order_id),
+            **reservation_item_key(order_id),
             "order_id": {"S": order_id},
             "status": {"S": status.value},
             "lines": {
@@ -231,7 +228,7 @@ class ReservationStore:
         """Every move leaves RESERVED for a status that expires (COMMITTED, RELEASED)."""
         return {
             "TableName": self._table,
-            "Key": reservation_key(order_id),
+            "Key": reservation_item_key(order_id),
             "UpdateExpression": f"SET #s = :to, updated_at = :now, {EXPIRES_AT} = :expires",
             "ConditionExpression": "#s = :from",
             "ExpressionAttributeNames": {"#s": "status"},

@@ -1,0 +1,1 @@
+"""Product images: uploads, checks and thumbnails, the bucket, and the images worker."""
