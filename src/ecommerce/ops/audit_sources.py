@@ -28,6 +28,7 @@ from ecommerce.ops.audit import (
     Snapshot,
 )
 from ecommerce.ops.dlq import peek, queue_depth, resolve_pair
+from ecommerce.platform.dynamodb import scan_items, text_of
 from ecommerce.resources import RESOURCES, physical
 
 PAGE = 100
@@ -68,23 +69,15 @@ async def read_outbox(connection: asyncpg.Connection) -> list[datetime]:
     return [row["created_at"] for row in rows]
 
 
-async def _scan(dynamodb: Any, table: str) -> AsyncIterator[dict[str, Any]]:
-    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        page = await dynamodb.scan(**request)
-        for item in page.get("Items", []):
-            yield item
-        last = page.get("LastEvaluatedKey")
-        if not last:
-            return
-        request["ExclusiveStartKey"] = last
+def _scan(dynamodb: Any, table: str) -> AsyncIterator[dict[str, Any]]:
+    return scan_items(dynamodb, {"TableName": table, "ConsistentRead": True})
 
 
 async def read_products(dynamodb: Any) -> tuple[dict[str, int], list[ReservationRow]]:
     stock: dict[str, int] = {}
     reservations: list[ReservationRow] = []
     async for item in _scan(dynamodb, physical("products")):
-        key = item.get("pk", {}).get("S", "")
+        key = text_of(item, "pk", "")
         if key.startswith("PRODUCT#") and "N" in item.get("stock", {}):
             stock[key.removeprefix("PRODUCT#")] = int(item["stock"]["N"])
         elif key.startswith("RESERVATION#"):
@@ -97,12 +90,12 @@ def _reservation(item: dict[str, Any]) -> ReservationRow:
         (line["M"]["product_id"]["S"], int(line["M"]["quantity"]["N"]))
         for line in item.get("lines", {}).get("L", [])
     )
-    created = item.get("created_at", {}).get("S")
+    created = text_of(item, "created_at")
     # The key names the order too: an item missing attributes is reported, not a crash.
-    order_id = item.get("order_id", {}).get("S") or item["pk"]["S"].removeprefix("RESERVATION#")
+    order_id = text_of(item, "order_id") or item["pk"]["S"].removeprefix("RESERVATION#")
     return ReservationRow(
         order_id=order_id,
-        status=item.get("status", {}).get("S", "?"),
+        status=text_of(item, "status", "?"),
         lines=lines,
         created_at=datetime.fromisoformat(created) if created else None,
     )
@@ -111,16 +104,15 @@ def _reservation(item: dict[str, Any]) -> ReservationRow:
 async def read_payments(dynamodb: Any) -> list[PaymentRow]:
     payments: list[PaymentRow] = []
     async for item in _scan(dynamodb, physical("payments")):
-        if not item.get("pk", {}).get("S", "").startswith("PAYMENT#"):
+        if not text_of(item, "pk", "").startswith("PAYMENT#"):
             continue
         approved = item.get("approved", {}).get("BOOL")
         payments.append(
             PaymentRow(
-                order_id=item.get("order_id", {}).get("S")
-                or item["pk"]["S"].removeprefix("PAYMENT#"),
-                status=item.get("status", {}).get("S", "?"),
+                order_id=text_of(item, "order_id") or item["pk"]["S"].removeprefix("PAYMENT#"),
+                status=text_of(item, "status", "?"),
                 approved=approved if isinstance(approved, bool) else None,
-                refund_status=item.get("refund_status", {}).get("S"),
+                refund_status=text_of(item, "refund_status"),
             )
         )
     return payments

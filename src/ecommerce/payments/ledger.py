@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecommerce.payments.records import Claim, PaymentRecord, PaymentStatus
+from ecommerce.platform.dynamodb import condition_failed, number_of, text_of
 from ecommerce.resources import physical
 
 if TYPE_CHECKING:
@@ -31,10 +32,6 @@ WEBHOOK_MARK_RETENTION_SECONDS = 30 * 24 * 3600
 
 def _key(order_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"PAYMENT#{order_id}"}}
-
-
-def _conditional_failed(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 class Ledger:
@@ -74,7 +71,7 @@ class Ledger:
                 },
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not condition_failed(error):
                 raise
             return Claim(None, await self.get(order_id))
         return Claim(token)
@@ -107,7 +104,7 @@ class Ledger:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -129,7 +126,7 @@ class Ledger:
                 },
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -147,7 +144,7 @@ class Ledger:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -175,7 +172,7 @@ class Ledger:
                 },
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return None
             raise
         return token
@@ -196,7 +193,7 @@ class Ledger:
                 },
             )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -330,7 +327,7 @@ class Ledger:
                     ExpressionAttributeValues=values,
                 )
         except ClientError as error:
-            if _conditional_failed(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -347,10 +344,8 @@ def is_payment(item: dict[str, Any]) -> bool:
 
 def _record(item: dict[str, Any]) -> PaymentRecord:
     def text(name: str) -> str | None:
-        value = item.get(name, {}).get("S")
-        return value or None
+        return text_of(item, name) or None
 
-    amount = item.get("amount", {}).get("N")
     approved = item.get("approved", {}).get("BOOL")
     return PaymentRecord(
         order_id=item["order_id"]["S"],
@@ -358,7 +353,7 @@ def _record(item: dict[str, Any]) -> PaymentRecord:
         approved=approved if isinstance(approved, bool) else None,
         payment_intent_id=text("payment_intent_id"),
         decline_code=text("decline_code"),
-        amount=int(amount) if amount else None,
+        amount=number_of(item, "amount"),
         currency=text("currency"),
         refund_status=text("refund_status"),
         refund_id=text("refund_id"),

@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
+from ecommerce.platform.dynamodb import (
+    ITEM_CONDITION_FAILED,
+    ITEM_CONFLICT,
+    cancellation_reasons,
+    condition_failed,
+    number_of,
+)
 from ecommerce.users.domain import (
     ROLES,
     Address,
@@ -99,7 +106,7 @@ def from_item(item: Item) -> User:
         password_hash=item["password_hash"]["S"],
         created_at=item["created_at"]["S"],
         addresses=tuple(_address(entry["M"]) for entry in item.get("addresses", {}).get("L", [])),
-        version=int(item.get("version", {}).get("N", "0")),
+        version=number_of(item, "version") or 0,
     )
 
 
@@ -121,10 +128,10 @@ class UserStore:
                 await self._db.transact_write_items(TransactItems=request)
                 return
             except ClientError as error:
-                reasons = _cancellation_reasons(error)
-                if len(reasons) == 2 and reasons[1] == "ConditionalCheckFailed":
+                reasons = cancellation_reasons(error)
+                if len(reasons) == 2 and reasons[1] == ITEM_CONDITION_FAILED:
                     raise EmailTaken(user.email) from error
-                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES:
+                if ITEM_CONFLICT not in reasons or attempt == CONFLICT_RETRIES:
                     raise
             await asyncio.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
@@ -173,7 +180,7 @@ class UserStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             current = await self.get(user_id)
             if current is None:
@@ -189,11 +196,3 @@ class UserStore:
             TableName=self._table, Key={"pk": {"S": pk}}, ConsistentRead=True
         )
         return cast(Item | None, response.get("Item"))
-
-
-def _cancellation_reasons(error: ClientError) -> list[str]:
-    """Per-item codes of a cancelled transaction (`None`, `ConditionalCheckFailed`, ...)."""
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return []
-    reasons = cast(list[dict[str, str]], error.response.get("CancellationReasons", []))
-    return [reason.get("Code", "") for reason in reasons]

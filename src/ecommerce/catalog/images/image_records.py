@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 from ecommerce.catalog.images.image_entries import image_entry, images_of
 from ecommerce.catalog.images.product_image import ImageStatus, ProductImage
 from ecommerce.catalog.products.product_items import IMAGES, product_item_key
-from ecommerce.catalog.products.product_store import LIVE, failed_condition
+from ecommerce.catalog.products.product_store import LIVE
+from ecommerce.platform.dynamodb import condition_failed
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -66,7 +67,7 @@ class ImageRecords:
                 ExpressionAttributeValues={":image": image_entry(image)},
             )
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -84,7 +85,7 @@ class ImageRecords:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return None
             raise
         return {image.upload_id: image for image in images_of(response["Attributes"].get(IMAGES))}

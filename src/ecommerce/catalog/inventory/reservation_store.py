@@ -25,6 +25,12 @@ from botocore.exceptions import ClientError
 
 from ecommerce.catalog.inventory.reservation import Line, Reservation, ReservationStatus
 from ecommerce.catalog.products.product_items import product_item_key
+from ecommerce.platform.dynamodb import (
+    ITEM_CONDITION_FAILED,
+    cancellation_reasons,
+    condition_failed,
+    scan_items,
+)
 from ecommerce.resources import physical
 
 if TYPE_CHECKING:
@@ -103,13 +109,13 @@ class ReservationStore:
         try:
             await self._db.transact_write_items(TransactItems=items)
         except ClientError as error:
-            reasons = _cancellation_codes(error)
-            if reasons is None:
+            reasons = cancellation_reasons(error)
+            if not reasons:
                 raise
-            if reasons[0] == "ConditionalCheckFailed":
+            if reasons[0] == ITEM_CONDITION_FAILED:
                 return ReserveResult(reserved=False, existing=True)
             short = tuple(
-                i - 1 for i, code in enumerate(reasons) if i and code == "ConditionalCheckFailed"
+                i - 1 for i, code in enumerate(reasons) if i and code == ITEM_CONDITION_FAILED
             )
             if not short:
                 raise  # cancelled for another reason (conflict, throttling): retry later
@@ -137,7 +143,7 @@ class ReservationStore:
         try:
             await self._db.put_item(**put)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -147,7 +153,7 @@ class ReservationStore:
         try:
             await self._db.update_item(**self._status_update(order_id, frm, to))
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -176,8 +182,8 @@ class ReservationStore:
         try:
             await self._db.transact_write_items(TransactItems=items)
         except ClientError as error:
-            reasons = _cancellation_codes(error)
-            if reasons is not None and reasons[0] == "ConditionalCheckFailed":
+            reasons = cancellation_reasons(error)
+            if reasons and reasons[0] == ITEM_CONDITION_FAILED:
                 return False
             raise
         return True
@@ -254,30 +260,19 @@ class ReservationStore:
             },
         }
         deleted = 0
-        while True:
-            response = await self._db.scan(**request)
-            for item in response["Items"]:
-                try:
-                    await self._db.delete_item(
-                        TableName=self._table,
-                        Key={"pk": item["pk"]},
-                        ConditionExpression=f"{EXPIRES_AT} < :now",
-                        ExpressionAttributeValues={":now": {"N": now}},
-                    )
-                    deleted += 1
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                        raise
-            if "LastEvaluatedKey" not in response:
-                return deleted
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
-def _cancellation_codes(error: ClientError) -> list[str] | None:
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        return None
-    reasons = error.response.get("CancellationReasons") or []
-    return [str(reason.get("Code", "None")) for reason in reasons] or None
+        async for item in scan_items(self._db, request):
+            try:
+                await self._db.delete_item(
+                    TableName=self._table,
+                    Key={"pk": item["pk"]},
+                    ConditionExpression=f"{EXPIRES_AT} < :now",
+                    ExpressionAttributeValues={":now": {"N": now}},
+                )
+                deleted += 1
+            except ClientError as error:
+                if not condition_failed(error):
+                    raise
+        return deleted
 
 
 def _reservation(item: dict[str, Any]) -> Reservation:

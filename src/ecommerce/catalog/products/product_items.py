@@ -17,6 +17,7 @@ from typing import Any
 
 from ecommerce.catalog.images.image_entries import image_entry, images_of
 from ecommerce.catalog.products.product import UNCATEGORIZED, Money, Product
+from ecommerce.platform.dynamodb import text_of
 from ecommerce.platform.logging import get_logger
 
 Item = dict[str, Any]
@@ -62,20 +63,16 @@ def from_item(item: Item) -> Product:
     """The product an item holds. Attributes it does not know are ignored; descriptive ones
     that are missing get defaults; id, name, price and stock must be there."""
 
-    def text(name: str, default: str) -> str:
-        value: str = item.get(name, {}).get("S", default)
-        return value
-
-    created_at = text("created_at", "")
+    created_at = text_of(item, "created_at", "")
     return Product(
         id=item["id"]["S"],
         name=item["name"]["S"],
-        description=text("description", ""),
-        category=text("category", UNCATEGORIZED),
+        description=text_of(item, "description", ""),
+        category=text_of(item, "category", UNCATEGORIZED),
         price=Money(int(item["price_amount"]["N"]), item["currency"]["S"]),
         stock=int(item["stock"]["N"]),
         created_at=created_at,
-        updated_at=text("updated_at", created_at),
+        updated_at=text_of(item, "updated_at", created_at),
         images=images_of(item.get(IMAGES)),
     )
 
@@ -87,5 +84,5 @@ def readable(items: list[Item]) -> list[Product]:
         try:
             products.append(from_item(item))
         except (KeyError, ValueError) as error:
-            log.warning("product_unreadable", pk=item.get("pk", {}).get("S"), error=repr(error))
+            log.warning("product_unreadable", pk=text_of(item, "pk"), error=repr(error))
     return products

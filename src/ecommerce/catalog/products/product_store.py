@@ -27,6 +27,7 @@ from ecommerce.catalog.products.product_items import (
     readable,
     to_item,
 )
+from ecommerce.platform.dynamodb import condition_failed, scan_items
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -93,7 +94,7 @@ class ProductStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -130,7 +131,7 @@ class ProductStore:
         try:
             response = await self._db.update_item(**request)
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return None
             raise
         return from_item(response["Attributes"])
@@ -147,7 +148,7 @@ class ProductStore:
                 ExpressionAttributeValues={":now": {"S": now}, ":zero": {"N": "0"}},
             )
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -164,7 +165,7 @@ class ProductStore:
                 ExpressionAttributeValues={":now": {"S": now}},
             )
         except ClientError as error:
-            if failed_condition(error):
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -193,7 +194,7 @@ class ProductStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not failed_condition(error):
+            if not condition_failed(error):
                 raise
             old = cast(Item | None, error.response.get("Item"))
             if old is None:  # an emulator may not return it: read it
@@ -219,14 +220,10 @@ class ProductStore:
             "ExpressionAttributeNames": {"#category": "category"},
             "ExpressionAttributeValues": {":prefix": {"S": PRODUCT_PREFIX}},
         }
-        while True:
-            response = await self._db.scan(**request)
-            for item in response["Items"]:
-                category = item["category"]["S"]
-                counts[category] = counts.get(category, 0) + 1
-            if "LastEvaluatedKey" not in response:
-                return counts
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        async for item in scan_items(self._db, request):
+            category = item["category"]["S"]
+            counts[category] = counts.get(category, 0) + 1
+        return counts
 
     async def ping(self) -> None:
         await self._db.get_item(TableName=self._table, Key={"pk": {"S": "HEALTHCHECK"}})
@@ -264,8 +261,3 @@ class ProductStore:
         if start is not None:
             request["ExclusiveStartKey"] = {"pk": {"S": start}}
         return request
-
-
-def failed_condition(error: ClientError) -> bool:
-    code: object = error.response.get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
