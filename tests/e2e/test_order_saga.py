@@ -117,6 +117,8 @@ async def test_listing_pages_through_the_callers_orders(
     _, page2 = await customer.get(f"/orders?limit=2&cursor={page1['next_cursor']}")
     assert [o["id"] for o in page1["items"] + page2["items"]] == list(reversed(placed))
     assert page2["next_cursor"] is None
+    status, problem = await customer.get(f"/orders?limit=2&cursor={page1['next_cursor'][:-4]}")
+    assert (status, problem["title"]) == (400, "Invalid cursor")
 
 
 @pytest.mark.parametrize(

@@ -150,15 +150,12 @@ async def cancel_order(request: web.Request) -> web.Response:
 async def list_orders(request: web.Request) -> web.Response:
     principal = authenticate(request)
     limit = query_int(request, "limit", 20, 1, 100)
-    try:
-        orders, next_cursor = await service.list_orders(
-            request.app[STORE],
-            principal.user_id,
-            limit=limit,
-            cursor=request.query.get("cursor") or None,
-        )
-    except ValueError as error:
-        raise ProblemError(400, "Invalid cursor", str(error)) from error
+    orders, next_cursor = await service.list_orders(
+        request.app[STORE],
+        principal.user_id,
+        limit=limit,
+        cursor=request.query.get("cursor") or None,
+    )
     return web.json_response(
         {
             "items": [

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +21,7 @@ from ecommerce.orders.placement import (
 )
 from ecommerce.orders.repository import OrderRepository, outgoing
 from ecommerce.orders.schemas import PlaceOrderRequest, order_document
+from ecommerce.platform.cursor import decode_cursor, encode_cursor
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import current_trace_header
@@ -119,28 +117,32 @@ async def get_order(
     return order
 
 
-def encode_cursor(order: Order) -> str:
-    raw = json.dumps([order.created_at.isoformat(), order.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def order_cursor(order: Order) -> str:
+    """Where the page after `order` starts: its creation time and id (newest first)."""
+    return encode_cursor([order.created_at.isoformat(), order.id])
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, order_id = json.loads(raw)
-        uuid.UUID(order_id)
-        return datetime.fromisoformat(created_at), order_id
-    except (binascii.Error, ValueError, TypeError) as error:
-        raise ValueError("invalid cursor") from error
+def order_position(position: object) -> tuple[datetime, str]:
+    """The position of an orders cursor; `ValueError` for any other shape."""
+    if not isinstance(position, list) or len(position) != 2:
+        raise ValueError("an orders cursor holds a time and an order id")
+    created_at, order_id = position
+    if not isinstance(created_at, str) or not isinstance(order_id, str):
+        raise ValueError("an orders cursor holds a time and an order id")
+    uuid.UUID(order_id)
+    at = datetime.fromisoformat(created_at)
+    if at.tzinfo is None:
+        raise ValueError("an orders cursor's time has a time zone")
+    return at, order_id
 
 
 async def list_orders(
     store: OrderRepository, customer_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[Order], str | None]:
-    after = decode_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, order_position) if cursor else None
     orders = await store.list_for(customer_id, limit + 1, after)
     page = orders[:limit]
-    next_cursor = encode_cursor(page[-1]) if len(orders) > limit else None
+    next_cursor = order_cursor(page[-1]) if len(orders) > limit else None
     return page, next_cursor
 
 

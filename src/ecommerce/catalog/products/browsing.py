@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ecommerce.catalog.products.cursor import decode_cursor, encode_cursor
 from ecommerce.catalog.products.product import Product, is_product_id, normalise_category
+from ecommerce.platform.cursor import decode_cursor, encode_cursor
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -43,7 +43,14 @@ class CatalogService:
         """A page of products; `InvalidCursor` or `InvalidCategory` on bad input."""
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be from 1 to {MAX_PAGE_SIZE}")
-        after = decode_cursor(cursor) if cursor is not None else None
+        after = decode_cursor(cursor, table_key) if cursor is not None else None
         wanted = normalise_category(category) if category is not None else None
         items, last_key = await self._store.page(limit, after, wanted)
         return ProductPage(items, encode_cursor(last_key) if last_key is not None else None)
+
+
+def table_key(position: object) -> str:
+    """The position of a products cursor: the table key a page continues after."""
+    if not isinstance(position, str) or not position:
+        raise ValueError("a products cursor holds a table key")
+    return position

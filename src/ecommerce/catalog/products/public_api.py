@@ -14,7 +14,6 @@ from ecommerce.catalog.products.admin_use_cases import CatalogAdmin
 from ecommerce.catalog.products.browsing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, CatalogService
 from ecommerce.catalog.products.categories import CategoryCounts
 from ecommerce.catalog.products.change_events import ProductEvents
-from ecommerce.catalog.products.cursor import InvalidCursor
 from ecommerce.catalog.products.product import InvalidCategory
 from ecommerce.catalog.products.product_store import ProductStore
 from ecommerce.catalog.products.response_bodies import (
@@ -60,8 +59,6 @@ async def list_products(request: web.Request) -> web.Response:
             cursor=request.query.get("cursor") or None,
             category=request.query.get("category") or None,
         )
-    except InvalidCursor as error:
-        raise ProblemError(400, "Invalid cursor", str(error)) from error
     except InvalidCategory as error:
         raise ProblemError(400, "Invalid query parameter", f"category: {error}") from error
     media = request.app[MEDIA]

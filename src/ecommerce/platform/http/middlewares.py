@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
+from ecommerce.platform.cursor import InvalidCursor
 from ecommerce.platform.http.problems import ProblemError, problem_response, validation_problem
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.metrics import HttpMetrics
@@ -67,6 +68,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             headers=error.headers,
             **error.extra,
         )
+    except InvalidCursor as error:  # any listing's `cursor` query parameter
+        return problem_response(400, "Invalid cursor", str(error), instance=request.path)
     except ValidationError as error:
         problem = validation_problem(error)
         return problem_response(problem.status, problem.title, problem.detail, **problem.extra)
