@@ -14,8 +14,7 @@ from botocore.exceptions import ClientError
 
 from ecommerce.catalog.images.image_entries import image_entry, images_of
 from ecommerce.catalog.images.product_image import ImageStatus, ProductImage
-from ecommerce.catalog.products.product_items import IMAGES, product_item_key
-from ecommerce.catalog.products.product_store import LIVE
+from ecommerce.catalog.products.product_items import IMAGES, LIVE, product_item_key
 from ecommerce.platform.dynamodb import condition_failed
 
 if TYPE_CHECKING:

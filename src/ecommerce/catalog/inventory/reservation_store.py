@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecommerce.catalog.inventory.reservation import Line, Reservation, ReservationStatus
-from ecommerce.catalog.products.product_items import product_item_key
+from ecommerce.catalog.products.product_items import LIVE, product_item_key
 from ecommerce.platform.dynamodb import (
     ITEM_CONDITION_FAILED,
     cancellation_reasons,
@@ -98,10 +98,7 @@ class ReservationStore:
                         "TableName": self._table,
                         "Key": product_item_key(line.product_id),
                         "UpdateExpression": "SET stock = stock - :q",
-                        "ConditionExpression": (
-                            "attribute_exists(pk) AND attribute_not_exists(deleted_at)"
-                            " AND stock >= :q"
-                        ),
+                        "ConditionExpression": f"{LIVE} AND stock >= :q",
                         "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
                     }
                 }

@@ -27,6 +27,8 @@ log = get_logger("catalog")
 PRODUCT_PREFIX = "PRODUCT#"
 DELETED = "deleted_at"
 IMAGES = "images"
+LIVE = f"attribute_exists(pk) AND attribute_not_exists({DELETED})"
+"""The condition of a write to a product that exists and is not deleted."""
 
 
 def product_pk(product_id: str) -> str:

@@ -18,6 +18,7 @@ from ecommerce.catalog.products.product import Product, ProductChanges
 from ecommerce.catalog.products.product_items import (
     DELETED,
     IMAGES,
+    LIVE,
     PRODUCT_PREFIX,
     Item,
     from_item,
@@ -38,7 +39,6 @@ SCAN_BATCH = 100
 """Items DynamoDB evaluates per Scan call; filtered-out items count against it."""
 MAX_SCANS_PER_PAGE = 5
 """Scan calls one page may cost; a page may come back short, with a cursor, after that."""
-LIVE = f"attribute_exists(pk) AND attribute_not_exists({DELETED})"
 
 
 @dataclass(frozen=True)
