@@ -10,6 +10,7 @@ from ecommerce.platform.dynamodb import (
     number_of,
     scan_items,
     text_of,
+    written,
 )
 
 
@@ -94,3 +95,16 @@ async def test_scan_items_follows_every_page_and_keeps_the_request() -> None:
     assert [r.get("ExclusiveStartKey") for r in table.requests] == [None, {"page": 1}, {"page": 2}]
     assert all(r["TableName"] == "products" and r["ConsistentRead"] for r in table.requests)
     assert request == {"TableName": "products", "ConsistentRead": True}
+
+
+async def test_written_tells_a_write_made_from_one_whose_condition_was_false() -> None:
+    async def write(error: ClientError | None) -> None:
+        if error is not None:
+            raise error
+
+    assert await written(write(None)) is True
+    assert await written(write(client_error("ConditionalCheckFailedException"))) is False
+    with pytest.raises(ClientError):
+        await written(write(client_error("ProvisionedThroughputExceededException")))
+    with pytest.raises(ClientError):  # a transaction is not a single conditional write
+        await written(write(cancelled("ConditionalCheckFailed")))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from ecommerce.payments.records import Claim, PaymentRecord, PaymentStatus
-from ecommerce.platform.dynamodb import condition_failed, number_of, text_of
+from ecommerce.platform.dynamodb import condition_failed, number_of, text_of, written
 from ecommerce.resources import physical
 
 if TYPE_CHECKING:
@@ -93,8 +93,8 @@ class Ledger:
             ":pi": {"S": payment_intent_id or ""},
             ":decline": {"S": decline_code or ""},
         }
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=_key(order_id),
                 UpdateExpression="SET #s = :completed, approved = :approved,"
@@ -103,17 +103,13 @@ class Ledger:
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=values,
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def release_charge(self, order_id: str, token: str) -> bool:
         """Give up a claim whose gateway call did not finish, so that the next delivery may
         claim at once (and call again under the same idempotency key); False if not ours."""
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=_key(order_id),
                 UpdateExpression="SET lease_until = :expired",
@@ -125,16 +121,12 @@ class Ledger:
                     ":claim": {"S": token},
                 },
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def forbid_charge(self, order_id: str) -> bool:
         """Record that the order was cancelled before any charge; False if a record exists."""
-        try:
-            await self._db.put_item(
+        return await written(
+            self._db.put_item(
                 TableName=self._table,
                 Item={
                     **_key(order_id),
@@ -143,11 +135,7 @@ class Ledger:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def claim_refund(self, order_id: str) -> str | None:
         token = uuid.uuid4().hex
@@ -178,8 +166,8 @@ class Ledger:
         return token
 
     async def complete_refund(self, order_id: str, token: str, refund_id: str) -> bool:
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=_key(order_id),
                 UpdateExpression="SET refund_status = :refunded, refund_id = :id"
@@ -192,11 +180,7 @@ class Ledger:
                     ":id": {"S": refund_id},
                 },
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def require_action(
         self,

@@ -10,7 +10,7 @@ that was fine, `"ConditionalCheckFailed"` for one whose condition was false,
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from botocore.exceptions import ClientError
@@ -34,6 +34,18 @@ def error_code(error: ClientError) -> str | None:
 def condition_failed(error: ClientError) -> bool:
     """The write's condition was false (a single write: a transaction is cancelled instead)."""
     return error_code(error) == CONDITION_FAILED
+
+
+async def written(write: Awaitable[object]) -> bool:
+    """Await a conditional write: True once it is made, False if its condition was false (and
+    nothing was written). Any other error propagates."""
+    try:
+        await write
+    except ClientError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def cancellation_reasons(error: ClientError) -> list[str]:

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from ecommerce.catalog.images.image_entries import image_entry, images_of
 from ecommerce.catalog.images.product_image import ImageStatus, ProductImage
 from ecommerce.catalog.products.product_items import IMAGES, LIVE, product_item_key
-from ecommerce.platform.dynamodb import condition_failed
+from ecommerce.platform.dynamodb import condition_failed, written
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -56,8 +56,8 @@ class ImageRecords:
         )
 
     async def _write(self, product_id: str, image: ProductImage, condition: str) -> bool:
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=product_item_key(product_id),
                 UpdateExpression=f"SET {IMAGES}.#upload = :image",
@@ -65,11 +65,7 @@ class ImageRecords:
                 ExpressionAttributeNames={"#upload": image.upload_id},
                 ExpressionAttributeValues={":image": image_entry(image)},
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def _images_map(self, product_id: str) -> dict[str, ProductImage] | None:
         """The product's images, after making sure it has the map (products written before

@@ -30,6 +30,7 @@ from ecommerce.platform.dynamodb import (
     cancellation_reasons,
     condition_failed,
     scan_items,
+    written,
 )
 from ecommerce.resources import physical
 
@@ -137,23 +138,11 @@ class ReservationStore:
             rejected=rejected,
             expires=self._expiry(),
         )
-        try:
-            await self._db.put_item(**put)
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return await written(self._db.put_item(**put))
 
     async def move(self, order_id: str, frm: ReservationStatus, to: ReservationStatus) -> bool:
         """Change status without touching stock (the expiry starts); False if not in `frm`."""
-        try:
-            await self._db.update_item(**self._status_update(order_id, frm, to))
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        return await written(self._db.update_item(**self._status_update(order_id, frm, to)))
 
     async def release(self, reservation: Reservation) -> bool:
         """Give the stock back and mark the reservation RELEASED, atomically."""

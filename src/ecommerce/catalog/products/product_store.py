@@ -28,7 +28,7 @@ from ecommerce.catalog.products.product_items import (
     readable,
     to_item,
 )
-from ecommerce.platform.dynamodb import condition_failed, scan_items
+from ecommerce.platform.dynamodb import condition_failed, scan_items, written
 
 if TYPE_CHECKING:
     from types_aiobotocore_dynamodb import DynamoDBClient
@@ -87,17 +87,13 @@ class ProductStore:
         return products, start
 
     async def add_if_absent(self, product: Product) -> bool:
-        try:
-            await self._db.put_item(
+        return await written(
+            self._db.put_item(
                 TableName=self._table,
                 Item=to_item(product),
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def update(self, product_id: str, changes: ProductChanges, now: str) -> Product | None:
         """Set the given fields; None if there is no such product. Stock is never touched."""
@@ -138,8 +134,8 @@ class ProductStore:
 
     async def delete(self, product_id: str, now: str) -> bool:
         """Leave a tombstone (see `product_items`); False if there is no such product."""
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=product_item_key(product_id),
                 UpdateExpression=f"SET {DELETED} = :now, updated_at = :now, stock = :zero "
@@ -147,16 +143,12 @@ class ProductStore:
                 ConditionExpression=LIVE,
                 ExpressionAttributeValues={":now": {"S": now}, ":zero": {"N": "0"}},
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def remove_image(self, product_id: str, upload_id: str, now: str) -> bool:
         """Drop one entry of the product's images; False if there is no such entry."""
-        try:
-            await self._db.update_item(
+        return await written(
+            self._db.update_item(
                 TableName=self._table,
                 Key=product_item_key(product_id),
                 UpdateExpression=f"REMOVE {IMAGES}.#upload SET updated_at = :now",
@@ -164,11 +156,7 @@ class ProductStore:
                 ExpressionAttributeNames={"#upload": upload_id},
                 ExpressionAttributeValues={":now": {"S": now}},
             )
-        except ClientError as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
+        )
 
     async def set_stock(
         self, product_id: str, stock: int, expected: int, now: str
