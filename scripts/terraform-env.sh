@@ -61,6 +61,9 @@ terraform_env() {
   cat >"$TERRAFORM_WORK/cli.tfrc" <<EOF
 # Written by scripts/terraform-env.sh: the aws provider from the offline mirror only.
 plugin_cache_dir = "$TERRAFORM_WORK/plugin-cache"
+# The modules keep no lock file; without this, every init of one installs the provider into
+# the cache again, and two at once race on its folder ("mkdir ... file exists").
+plugin_cache_may_break_dependency_lock_file = true
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
