@@ -1,9 +1,6 @@
 """An AWS emulator stopped (SIGTERM) while clients write, then started again on its state, has
-every message and item a client was told it stored: the stopping emulator answers 503 to new
-requests (the SDK sends them again) and waits for those under way before its last snapshot.
-
-Without the wait, requests still being served when the snapshot was pickled were answered
-200 and then lost with the process: published events gone, orders stuck."""
+every message and item a client was told it stored, as the chaos soak's emulator restarts
+need: an acknowledged publish that a restart dropped would leave its order stuck."""
 
 from __future__ import annotations
 

@@ -21,7 +21,9 @@ With `--state FILE` what the emulator holds survives a restart (`moto_state`): r
 the file at start, written back every `--snapshot-every` seconds while requests come in, and on
 SIGTERM. On SIGTERM the server first answers 503 to new requests (the SDKs retry those) and
 waits for the requests under way to finish, so the last snapshot holds every change a client
-was told succeeded: a queue's messages, a table's items, a publish's deliveries. Long polls
+was told succeeded: a queue's messages, a table's items, a publish's deliveries. (waitress's
+threads write their answers themselves, and DynamoDB requests waiting for the snapshot's lock
+would run after it: either could tell a client of a change the snapshot missed.) Long polls
 (`ReceiveMessage`) are not waited for: what they take is only hidden, and handed out again
 after the restart (at-least-once, as SQS).
 
