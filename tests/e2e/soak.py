@@ -10,7 +10,8 @@ restarted (stopped, then started again by the stack), PostgreSQL paused then eve
 cut, the AWS emulators paused for 10 s, and restarted (stopped, then started again from their
 state), 10% of the events published twice (duplicate deliveries to every queue), 5% of the
 handler runs slower than their message's visibility timeout (delivered again while the first
-run goes on: both switches through the stack's faults file, `platform.fault_switches`), and a
+run goes on: both switches through the stack's faults file, `platform.fault_switches`, on
+until every order has settled), and a
 gateway answering 5xx on 10% of calls with 0-300 ms of latency (set when the stack boots).
 A server the stack does not run (an external DATABASE_URL or AWS_ENDPOINT_URL) is not
 restarted or paused; the report says so. Then it waits for every order to settle, runs
@@ -200,39 +201,33 @@ async def faults(
     # Each scheduled kind comes at least once, however fast the orders are placed.
     scheduled = {1: own_postgres, 2: own_emulators, 3: own_emulators, 4: own_postgres}
     pending = {kind for kind, possible in scheduled.items() if possible}
-    faults_file = stack.state_dir / "faults.json"
-    await asyncio.to_thread(write_faults_file, faults_file, SWITCHED_FAULTS)
     rounds = 0
-    try:
-        while not placing.done() or pending:
-            rounds += 1
-            victim = rng.choice(KILLED)
-            with contextlib.suppress(ProcessLookupError, KeyError):
-                os.kill(_pids(stack)[victim], signal.SIGKILL)
-                tally.faults[f"SIGKILL {victim}"] += 1
-            kind = rounds % 5
-            pending.discard(kind)
-            if kind == 1 and own_postgres:
-                await _restart(stack, POSTGRES, signal.SIGINT)  # a "fast" shutdown
-                tally.faults["PostgreSQL restarted"] += 1
-            if kind == 2 and own_emulators:
-                with _paused(_pids(stack)["moto"]), _paused(_pids(stack)["moto-dynamodb"]):
-                    tally.faults["AWS emulator paused 10 s"] += 1
-                    await asyncio.sleep(10)
-            if kind == 3 and own_emulators:
-                await _restart(stack, EMULATORS, signal.SIGTERM)
-                tally.faults["AWS emulator restarted"] += 1
-            if kind == 4 and own_postgres:
-                with _paused(_pids(stack)["postgres"]):
-                    tally.faults["PostgreSQL paused 3 s"] += 1
-                    await asyncio.sleep(3)
-                await _cut_connections(database)
-                tally.faults["PostgreSQL connections cut"] += 1
-            tally.last_fault_at = time.monotonic()
-            await asyncio.wait([placing], timeout=plan.kill_every)
-    finally:
-        await asyncio.to_thread(write_faults_file, faults_file, {})
+    while not placing.done() or pending:
+        rounds += 1
+        victim = rng.choice(KILLED)
+        with contextlib.suppress(ProcessLookupError, KeyError):
+            os.kill(_pids(stack)[victim], signal.SIGKILL)
+            tally.faults[f"SIGKILL {victim}"] += 1
+        kind = rounds % 5
+        pending.discard(kind)
+        if kind == 1 and own_postgres:
+            await _restart(stack, POSTGRES, signal.SIGINT)  # a "fast" shutdown
+            tally.faults["PostgreSQL restarted"] += 1
+        if kind == 2 and own_emulators:
+            with _paused(_pids(stack)["moto"]), _paused(_pids(stack)["moto-dynamodb"]):
+                tally.faults["AWS emulator paused 10 s"] += 1
+                await asyncio.sleep(10)
+        if kind == 3 and own_emulators:
+            await _restart(stack, EMULATORS, signal.SIGTERM)
+            tally.faults["AWS emulator restarted"] += 1
+        if kind == 4 and own_postgres:
+            with _paused(_pids(stack)["postgres"]):
+                tally.faults["PostgreSQL paused 3 s"] += 1
+                await asyncio.sleep(3)
+            await _cut_connections(database)
+            tally.faults["PostgreSQL connections cut"] += 1
         tally.last_fault_at = time.monotonic()
+        await asyncio.wait([placing], timeout=plan.kill_every)
 
 
 async def _restart(stack: RunningStack, names: tuple[str, ...], sig: int) -> None:
@@ -338,10 +333,18 @@ async def soak(
         placing = asyncio.ensure_future(
             asyncio.gather(*(shop(c, products, budget, tally, rng, plan.pause) for c in customers))
         )
-        await faults(stack, plan, tally, placing)
-        await placing
-        placed_in = time.monotonic() - began
-        statuses = await settle(session, stack.edge, tally, plan.settle_within)
+        # Duplicate deliveries and slow handlers stay on until every order has settled: most
+        # of the saga's events are published after the last order is placed.
+        faults_file = stack.state_dir / "faults.json"
+        await asyncio.to_thread(write_faults_file, faults_file, SWITCHED_FAULTS)
+        try:
+            await faults(stack, plan, tally, placing)
+            await placing
+            placed_in = time.monotonic() - began
+            statuses = await settle(session, stack.edge, tally, plan.settle_within)
+        finally:
+            await asyncio.to_thread(write_faults_file, faults_file, {})
+            tally.last_fault_at = time.monotonic()
     # Settled orders are not the end of the saga: reservations are committed or released and
     # refunds made after, from events the relay may still be catching up on. The system has
     # settled when the audit is clean (or at the bound, with what it still finds).
