@@ -4,13 +4,20 @@
 
 Customers place orders (about 10% declined cards, 10% cancelled right after, 10% sent twice
 with the same Idempotency-Key, and products with little stock so that some run out) while the
-faults repeat until the last order is placed: SIGKILL of a worker, the outbox relay or a
-frontend (the supervisor starts it again), PostgreSQL paused then every connection cut (as a
-restart does to its clients), the AWS emulator paused for 10 s, and a gateway answering 5xx
-on 10% of calls with 0-300 ms of latency (set when the stack boots). Then it waits for every
-order to settle, runs `ecommerce audit` (with the stock baseline taken before the first order)
-and reports: orders lost, double charges, oversold units, client-visible errors by kind and the
-time until the audit is clean after the last fault. The short version runs in CI
+faults repeat until the last order is placed (and each kind has come at least once): SIGKILL of
+a worker, the outbox relay or a frontend (the supervisor starts it again), PostgreSQL
+restarted (stopped, then started again by the stack), PostgreSQL paused then every connection
+cut, the AWS emulators paused for 10 s, and restarted (stopped, then started again from their
+state), 10% of the events published twice (duplicate deliveries to every queue), 5% of the
+handler runs slower than their message's visibility timeout (delivered again while the first
+run goes on: both switches through the stack's faults file, `platform.fault_switches`, on
+until every order has settled), and a
+gateway answering 5xx on 10% of calls with 0-300 ms of latency (set when the stack boots).
+A server the stack does not run (an external DATABASE_URL or AWS_ENDPOINT_URL) is not
+restarted or paused; the report says so. Then it waits for every order to settle, runs
+`ecommerce audit` (with the stock baseline taken before the first order) and reports: orders
+lost, double charges, oversold units, client-visible errors by kind, each fault with its count
+and the time until the audit is clean after the last fault. The short version runs in CI
 (`test_zzzz_soak_short`).
 """
 
@@ -44,6 +51,12 @@ from devstack_runner import RunningStack, boot_stack, stop_stack  # noqa: E402
 from shoppers import Customer, new_customer  # noqa: E402
 
 from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD  # noqa: E402
+from ecommerce.platform.fault_switches import (  # noqa: E402
+    DUPLICATE_RATE,
+    SLOW_HANDLER_RATE,
+    SLOW_HANDLER_SECONDS,
+    write_faults_file,
+)
 
 KILLED = (
     "inventory-worker",
@@ -56,6 +69,14 @@ KILLED = (
 )
 GATEWAY_FAULTS = {"PAYMENT_GATEWAY_ERROR_RATE": "0.1", "PAYMENT_GATEWAY_LATENCY_MS": "0-300"}
 TERMINAL = ("CONFIRMED", "CANCELLED")
+SWITCHED_FAULTS = {DUPLICATE_RATE: 0.1, SLOW_HANDLER_RATE: 0.05, SLOW_HANDLER_SECONDS: 3}
+LOGGED_FAULTS = {
+    "fault_duplicate_published": "event published twice (duplicate delivery)",
+    "fault_slow_handler": "handler slower than its visibility timeout (delivered again)",
+}
+POSTGRES = ("postgres",)
+EMULATORS = ("moto", "moto-dynamodb")
+RESTART_WITHIN = 90.0
 
 
 @dataclass
@@ -78,6 +99,7 @@ class Tally:
     client_errors: Counter[str] = field(default_factory=Counter)
     replays_differing: int = 0
     faults: Counter[str] = field(default_factory=Counter)
+    skipped: dict[str, str] = field(default_factory=dict)
     last_fault_at: float = 0.0
 
 
@@ -165,31 +187,75 @@ async def faults(
 ) -> None:
     rng = random.Random(plan.seed)
     database = stack.read()["endpoints"]["database"]
+    running = _pids(stack)
+    own_postgres = all(name in running for name in POSTGRES)
+    own_emulators = all(name in running for name in EMULATORS)
+    if not own_postgres:
+        tally.skipped["PostgreSQL restart and pause"] = (
+            "the stack runs on an external DATABASE_URL: a server the soak does not own"
+        )
+    if not own_emulators:
+        tally.skipped["AWS emulator restart and pause"] = (
+            "the stack runs on an external AWS_ENDPOINT_URL: no emulator of its own"
+        )
+    # Each scheduled kind comes at least once, however fast the orders are placed.
+    scheduled = {1: own_postgres, 2: own_emulators, 3: own_emulators, 4: own_postgres}
+    pending = {kind for kind, possible in scheduled.items() if possible}
     rounds = 0
-    while not placing.done():
+    while not placing.done() or pending:
         rounds += 1
         victim = rng.choice(KILLED)
         with contextlib.suppress(ProcessLookupError, KeyError):
             os.kill(_pids(stack)[victim], signal.SIGKILL)
             tally.faults[f"SIGKILL {victim}"] += 1
-        pids = _pids(stack)
-        # The stack's own servers only: against LocalStack or an external PostgreSQL (the
-        # LocalStack tier, DATABASE_URL) there is no process of the stack's to pause.
-        if rounds % 5 == 2 and "moto" in pids:
-            with contextlib.ExitStack() as paused:
-                for emulator in ("moto", "moto-dynamodb"):
-                    if emulator in pids:
-                        paused.enter_context(_paused(pids[emulator]))
+        kind = rounds % 5
+        pending.discard(kind)
+        if kind == 1 and own_postgres:
+            await _restart(stack, POSTGRES, signal.SIGINT)  # a "fast" shutdown
+            tally.faults["PostgreSQL restarted"] += 1
+        if kind == 2 and own_emulators:
+            with _paused(_pids(stack)["moto"]), _paused(_pids(stack)["moto-dynamodb"]):
                 tally.faults["AWS emulator paused 10 s"] += 1
                 await asyncio.sleep(10)
-        if rounds % 5 == 4 and "postgres" in pids:
-            with _paused(pids["postgres"]):
+        if kind == 3 and own_emulators:
+            await _restart(stack, EMULATORS, signal.SIGTERM)
+            tally.faults["AWS emulator restarted"] += 1
+        if kind == 4 and own_postgres:
+            with _paused(_pids(stack)["postgres"]):
                 tally.faults["PostgreSQL paused 3 s"] += 1
                 await asyncio.sleep(3)
             await _cut_connections(database)
             tally.faults["PostgreSQL connections cut"] += 1
         tally.last_fault_at = time.monotonic()
         await asyncio.wait([placing], timeout=plan.kill_every)
+
+
+async def _restart(stack: RunningStack, names: tuple[str, ...], sig: int) -> None:
+    """Stop the stack's servers `names` with `sig` and wait until it has started them again
+    (new pids in stack.json: the stack writes them once they answer)."""
+    before = {name: _pids(stack)[name] for name in names}
+    for pid in before.values():
+        os.kill(pid, sig)
+    deadline = time.monotonic() + RESTART_WITHIN
+    while True:
+        now = _pids(stack)
+        if all(now.get(name) not in (None, pid) for name, pid in before.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{', '.join(names)} not started again within {RESTART_WITHIN} s")
+        await asyncio.sleep(0.2)
+
+
+def count_logged_faults(stack: RunningStack) -> dict[str, int]:
+    """How often the processes' fault switches fired, from their log files."""
+    counts = dict.fromkeys(LOGGED_FAULTS.values(), 0)
+    for log in (stack.state_dir / "logs").glob("*.log"):
+        with log.open(errors="replace") as lines:
+            for line in lines:
+                for event, name in LOGGED_FAULTS.items():
+                    if f'"{event}"' in line:
+                        counts[name] += 1
+    return counts
 
 
 async def _cut_connections(database: str) -> None:
@@ -267,10 +333,18 @@ async def soak(
         placing = asyncio.ensure_future(
             asyncio.gather(*(shop(c, products, budget, tally, rng, plan.pause) for c in customers))
         )
-        await faults(stack, plan, tally, placing)
-        await placing
-        placed_in = time.monotonic() - began
-        statuses = await settle(session, stack.edge, tally, plan.settle_within)
+        # Duplicate deliveries and slow handlers stay on until every order has settled: most
+        # of the saga's events are published after the last order is placed.
+        faults_file = stack.state_dir / "faults.json"
+        await asyncio.to_thread(write_faults_file, faults_file, SWITCHED_FAULTS)
+        try:
+            await faults(stack, plan, tally, placing)
+            await placing
+            placed_in = time.monotonic() - began
+            statuses = await settle(session, stack.edge, tally, plan.settle_within)
+        finally:
+            await asyncio.to_thread(write_faults_file, faults_file, {})
+            tally.last_fault_at = time.monotonic()
     # Settled orders are not the end of the saga: reservations are committed or released and
     # refunds made after, from events the relay may still be catching up on. The system has
     # settled when the audit is clean (or at the bound, with what it still finds).
@@ -298,7 +372,8 @@ async def soak(
         "oversold_units": violated("stock conserved"),
         "replays_differing": tally.replays_differing,
         "client_errors": dict(tally.client_errors),
-        "faults": dict(tally.faults),
+        "faults": {**dict(tally.faults), **await asyncio.to_thread(count_logged_faults, stack)},
+        "faults_skipped": tally.skipped,
         "placing_seconds": round(placed_in, 1),
         "settled_seconds_after_last_fault": round(settled_after_last_fault, 1),
         "audit_exit": code,

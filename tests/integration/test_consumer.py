@@ -231,3 +231,59 @@ async def test_transient_failures_past_the_budget_reach_the_dlq_with_the_count(
     [message] = dead["Messages"]
     reason = message["MessageAttributes"]["failure_reason"]["StringValue"]
     assert reason == "failed 2 times (after 1 transient requeue(s)): TimeoutError", reason
+
+
+async def test_the_slow_handler_fault_gets_the_message_delivered_again_while_it_runs(
+    sqs: Any,
+) -> None:
+    """`ECOMMERCE_FAULT_SLOW_HANDLER_RATE`: the first run outsleeps a 1 s visibility timeout
+    with no heartbeat, so SQS hands the message out again before that run has handled it."""
+    from ecommerce.platform.fault_switches import (
+        SLOW_HANDLER_RATE,
+        SLOW_HANDLER_SECONDS,
+        Faults,
+    )
+
+    queue = await make_queue(sqs, visibility=30, max_receives=5)
+    await send(sqs, queue, event_body())
+    runs: list[int] = []
+    done = asyncio.Event()
+
+    async def handler(message: Message) -> None:
+        runs.append(message.receive_count)
+        if len(runs) == 2:
+            done.set()
+
+    faults = Faults({SLOW_HANDLER_RATE: "1", SLOW_HANDLER_SECONDS: "1"})
+    consumer = Consumer(sqs, queue, handler, OPTIONS, faults=faults)
+    await run_until(consumer, done, limit=30)
+    # The second delivery (receive count 2) was received while the first run slept, and both
+    # runs handled the same message; a third may have come meanwhile too.
+    assert runs[:2] == [1, 2], runs
+    assert await depth(sqs, queue.url) == 0
+
+
+async def test_a_message_waiting_for_another_deliverys_charge_lease_outlasts_it(
+    sqs: Any,
+) -> None:
+    """A payments message that meets another delivery's lease (`PaymentInProgress`: a worker
+    killed mid-charge holds it for the visibility timeout) is sent again until the lease runs
+    out, not dead-lettered after the few seconds its receives last: a cancel dead-lettered so
+    would leave its order's charge unrefunded once the charge completed on its next delivery."""
+    from ecommerce.payments.service import PaymentInProgress
+
+    queue = await make_queue(sqs, visibility=30, max_receives=3)
+    await send(sqs, queue, event_body())
+    lease_until = asyncio.get_running_loop().time() + 8
+    handled = asyncio.Event()
+
+    async def handler(message: Message) -> None:
+        if asyncio.get_running_loop().time() < lease_until:
+            raise PaymentInProgress("o-1")
+        handled.set()
+
+    consumer = Consumer(sqs, queue, handler, OPTIONS)
+    await run_until(consumer, handled, limit=40)
+    assert handled.is_set()
+    assert await depth(sqs, queue.dlq_url) == 0
+    assert await depth(sqs, queue.url) == 0

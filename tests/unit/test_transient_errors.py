@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from ecommerce.payments.gateway_client import GatewayUnavailable
+from ecommerce.payments.service import PaymentInProgress
 from ecommerce.platform.transient import is_transient
 
 
@@ -20,6 +21,7 @@ def client_error(code: str, status: int) -> ClientError:
     [
         ConnectionRefusedError(111, "refused"),
         TimeoutError(),
+        PaymentInProgress("another delivery holds the order's charge lease"),
         EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
         ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
         client_error("ProvisionedThroughputExceededException", 400),

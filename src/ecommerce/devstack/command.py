@@ -2,7 +2,8 @@
 
 Order of start: the edge (its own process, so the port is claimed and answers at once), the
 embedded servers (PostgreSQL, Redis, moto; each skipped when DATABASE_URL, REDIS_URL or
-AWS_ENDPOINT_URL names a real one), the gateway simulator, provisioning and migrations, the demo
+AWS_ENDPOINT_URL names a real one; each started again on its port should it exit), the
+gateway simulator, provisioning and migrations, the demo
 data, then every handler and worker. Ctrl-C or SIGTERM stops it all in reverse; a second Ctrl-C
 kills at once.
 With `--no-provision` (or ECOMMERCE_PROVISION=off) it creates no AWS resource and only checks
@@ -24,6 +25,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -38,7 +40,7 @@ from ecommerce.devstack.environment import (
     child_environment,
 )
 from ecommerce.devstack.jsonfile import write_json
-from ecommerce.devstack.moto_server import Emulators, start_emulators
+from ecommerce.devstack.moto_server import Emulators, emulator_state, start_emulators, start_moto
 from ecommerce.devstack.owned import AlreadyRunning, OwnedProcesses, end_leftovers
 from ecommerce.devstack.ports import LOOPBACK, free_port
 from ecommerce.devstack.postgres import (
@@ -58,7 +60,8 @@ from ecommerce.devstack.provisioned import (
     provisioning_enabled,
 )
 from ecommerce.devstack.redis_server import start_redis
-from ecommerce.devstack.servers import EmbeddedServer, start_server
+from ecommerce.devstack.server_keeper import ServerKeeper
+from ecommerce.devstack.servers import EmbeddedServer, ServerFailed, start_server
 from ecommerce.devstack.settings import DEFAULT_EDGE_PORT, DevSettings
 from ecommerce.devstack.stackfile import ProcessRow, render_table, stack_document
 from ecommerce.devstack.state import StateDir
@@ -71,6 +74,7 @@ from ecommerce.devstack.xray_server import (
 )
 from ecommerce.ops.traces import TRACE_SEGMENTS_ENV
 from ecommerce.platform.aws import AwsClients
+from ecommerce.platform.fault_switches import FAULTS_FILE
 from ecommerce.platform.settings_models import SettingsError, read
 
 HELP = "run the whole stack locally: embedded servers, every handler and worker, the edge"
@@ -158,6 +162,7 @@ class DevStack:
         self._base_env = dict(os.environ)
         self._owned = OwnedProcesses(state.owned_file)
         self._servers: list[EmbeddedServer] = []
+        self._keepers: list[ServerKeeper] = []
         self._edge: EmbeddedServer | None = None
         self._issuer: str | None = None
         self._supervisor: Supervisor | None = None
@@ -276,6 +281,9 @@ class DevStack:
             extra_env.update(tracing_environment(self._xray, self._base_env))
             # The console's order timeline reads the traces the stand-in kept.
             extra_env[TRACE_SEGMENTS_ENV] = str(self._state.segments_file)
+        # Development fault switches a running stack can be given (`platform.fault_switches`).
+        extra_env[FAULTS_FILE] = self._base_env.get(FAULTS_FILE) or str(self._state.faults_file)
+        self._keep_servers()
         for key in aws_variables_to_drop(embedded=embedded_aws):
             os.environ.pop(key, None)
         os.environ.update(
@@ -387,6 +395,42 @@ class DevStack:
             self._xray = xray.result()
         return database_url, redis_url, aws_url, emulators
 
+    def _keep_servers(self) -> None:
+        """Start PostgreSQL, Redis and the AWS emulators again should they exit."""
+        for server in self._servers:
+            if server.name in ("postgres", "redis", "moto", "moto-dynamodb"):
+                keeper = ServerKeeper(
+                    server, self._restart_server, say=self.say, replaced=self._server_replaced
+                )
+                keeper.start()
+                self._keepers.append(keeper)
+
+    async def _restart_server(self, server: EmbeddedServer) -> EmbeddedServer:
+        port = urlsplit(server.url).port
+        log = self._state.log_file(server.name)
+        if server.name == "postgres":
+            return await start_postgres(
+                self._state.postgres_data, log, say=self.say, port=port, owned=self._owned
+            )
+        if server.name == "redis":
+            return await start_redis(self._state.redis_dir, log, port=port, owned=self._owned)
+        if server.name in ("moto", "moto-dynamodb"):
+            return await start_moto(
+                log,
+                port=port,
+                owned=self._owned,
+                name=server.name,
+                count_calls=self._base_env.get(COUNT_CALLS_ENV, "").strip() == "1",
+                state=emulator_state(self._state.emulators_dir, server.name),
+                snapshot_every=self._options.snapshot_seconds,
+            )
+        raise ServerFailed(f"{server.name} is not a server the stack starts again")
+
+    async def _server_replaced(self, old: EmbeddedServer, new: EmbeddedServer) -> None:
+        self._servers = [new if server is old else server for server in self._servers]
+        await self._owned.remove(old.pid)
+        await self._write_stack()
+
     async def _emulators(self) -> Emulators:
         emulators = await start_emulators(
             self._state.logs,
@@ -484,8 +528,16 @@ class DevStack:
 
     def _rows(self) -> list[ProcessRow]:
         servers = [*([self._edge] if self._edge is not None else []), *self._servers]
+        restarts = {keeper.server.name: keeper.restarts for keeper in self._keepers}
         rows = [
-            ProcessRow(server.name, "server", server.pid, str(server.log), server.url)
+            ProcessRow(
+                server.name,
+                "server",
+                server.pid,
+                str(server.log),
+                server.url,
+                restarts.get(server.name, 0),
+            )
             for server in servers
         ]
         if self._supervisor is not None:
@@ -523,6 +575,7 @@ class DevStack:
 
     async def _shutdown(self) -> None:
         self.say("stopping the stack")
+        await asyncio.gather(*(keeper.stop() for keeper in self._keepers))
         if self._edge is not None:
             await self._edge.stop()
         if self._supervisor is not None:

@@ -19,7 +19,13 @@ neither waits for the other's CPU time.
 
 With `--state FILE` what the emulator holds survives a restart (`moto_state`): restored from
 the file at start, written back every `--snapshot-every` seconds while requests come in, and on
-SIGTERM.
+SIGTERM. On SIGTERM the server first answers 503 to new requests (the SDKs retry those) and
+waits for the requests under way to finish, so the last snapshot holds every change a client
+was told succeeded: a queue's messages, a table's items, a publish's deliveries. (waitress's
+threads write their answers themselves, and DynamoDB requests waiting for the snapshot's lock
+would run after it: either could tell a client of a change the snapshot missed.) Long polls
+(`ReceiveMessage`) are not waited for: what they take is only hidden, and handed out again
+after the restart (at-least-once, as SQS).
 
     python -m ecommerce.devstack.moto_main -H 127.0.0.1 -p 5000 [--count-calls]
         [--state FILE [--snapshot-every SECONDS]]
@@ -61,6 +67,43 @@ class SerialDynamoDB:
 
 
 FIXES_SWITCH = "ECOMMERCE_MOTO_FIXES"
+STOPPING_BODY = b'{"__type":"ServiceUnavailable","message":"the emulator is restarting"}'
+DRAIN_SECONDS = 8.0
+"""How long a stopping emulator waits for the requests under way before its last snapshot."""
+
+
+class Gate:
+    """Lets requests through until `close()`; then answers 503 and waits for those inside."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+        self._changed = threading.Condition()
+        self._inside = 0
+        self._closed = False
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "") == "AmazonSQS.ReceiveMessage":
+            return self._app(environ, start_response)
+        with self._changed:
+            if self._closed:
+                start_response(
+                    "503 Service Unavailable",
+                    [("Content-Type", "application/x-amz-json-1.0"), ("Connection", "close")],
+                )
+                return [STOPPING_BODY]
+            self._inside += 1
+        try:
+            return list(self._app(environ, start_response))
+        finally:
+            with self._changed:
+                self._inside -= 1
+                self._changed.notify_all()
+
+    def close(self, within: float) -> bool:
+        """Refuse new requests and wait (bounded) for those inside; True if none is left."""
+        with self._changed:
+            self._closed = True
+            return self._changed.wait_for(lambda: self._inside == 0, timeout=within)
 
 
 class Touching:
@@ -101,12 +144,13 @@ def main() -> None:
     serial = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
     app: WsgiApp = serial
     snapshots = None
+    gate = None
     if args.state is not None:
         restored = restore(args.state)
         print(f"state {args.state}: " + (f"restored {', '.join(restored)}" if restored else "new"))
         snapshots = Snapshots(args.state, args.snapshot_every, hold=serial.lock)
         snapshots.start()
-        app = Touching(app, snapshots)
+        app = gate = Gate(Touching(app, snapshots))
     if args.count_calls:
         app = CallCounter(app)
     try:
@@ -121,6 +165,8 @@ def main() -> None:
             _quiet=True,
         )
     finally:
+        if gate is not None and not gate.close(DRAIN_SECONDS):
+            print(f"requests still under way after {DRAIN_SECONDS:g} s: snapshot anyway")
         if snapshots is not None:
             print(f"state {args.state}: {snapshots.final()} bytes written")
 

@@ -58,6 +58,11 @@ async def start_moto(
     )
 
 
+def emulator_state(state_dir: Path, name: str) -> Path:
+    """The file emulator `name` keeps its state in."""
+    return state_dir / f"{name}.pickle"
+
+
 @dataclass(frozen=True)
 class Emulators:
     main: EmbeddedServer
@@ -87,7 +92,7 @@ async def start_emulators(
     """
 
     def state(name: str) -> Path | None:
-        return state_dir / f"{name}.pickle" if state_dir is not None else None
+        return emulator_state(state_dir, name) if state_dir is not None else None
 
     started = await asyncio.gather(
         start_moto(

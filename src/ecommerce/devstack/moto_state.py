@@ -125,6 +125,8 @@ class Snapshots:
         """Held while pickling: the lock DynamoDB requests take, so a snapshot is consistent."""
         self._changed = threading.Event()
         self._stop = threading.Event()
+        self._writing = threading.Lock()
+        """One snapshot at a time: the last one, at stop, may come while a timed one runs."""
         self._thread = threading.Thread(target=self._run, name="moto-snapshots", daemon=True)
 
     def touched(self) -> None:
@@ -145,10 +147,11 @@ class Snapshots:
                     self._changed.set()
 
     def write(self) -> int:
-        if self._hold is None:
-            return snapshot(self._path)
-        with self._hold:
-            return snapshot(self._path)
+        with self._writing:
+            if self._hold is None:
+                return snapshot(self._path)
+            with self._hold:
+                return snapshot(self._path)
 
     def final(self) -> int:
         """The last snapshot, at shutdown."""

@@ -54,6 +54,11 @@ class StateDir:
         """The X-Ray segments the local daemon stand-in received."""
         return self.root / "traces" / "segments.jsonl"
 
+    @property
+    def faults_file(self) -> Path:
+        """Development fault switches for the running stack (`platform.fault_switches`)."""
+        return self.root / "faults.json"
+
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 

@@ -37,7 +37,16 @@ MAX_RACE_RETRIES = 5
 
 
 class PaymentInProgress(Exception):
-    """Another delivery holds this order's lease; retry once it has run out."""
+    """Another delivery holds this order's lease; retry once it has run out.
+
+    Transient (`platform.transient`): a worker killed mid-charge holds the lease for the
+    queue's visibility timeout (60 s), longer than the backoffs of a message's five receives
+    (about 15 s). Counted as a failure, a cancel arriving meanwhile would go to the DLQ, the
+    charge then complete on its next delivery, and the cancelled order keep its capture, never
+    refunded; requeued as transient, the cancel outlasts the lease and refunds it.
+    """
+
+    transient = True
 
 
 class Payments:

@@ -17,6 +17,9 @@
 - A heartbeat keeps extending the visibility of every held message until it is done.
 - `stop()` stops polling, lets in-flight handlers finish within the grace period, hands back
   the rest with visibility 0 and flushes the deletes.
+- With the development fault switch `ECOMMERCE_FAULT_SLOW_HANDLER_RATE`
+  (`platform.fault_switches`) a fraction of the messages outsleeps a short visibility timeout
+  with no heartbeat before it is handled, so SQS delivers it again while this run goes on.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import structlog
 
 from ecommerce.events.envelope import PoisonMessage
 from ecommerce.platform.aws import LONG_POLL_SECONDS
+from ecommerce.platform.fault_switches import OVERSLEEP_SECONDS, Faults, process_faults
 from ecommerce.platform.faults import crash_point
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.messaging.backoff import retry_delay
@@ -81,6 +85,8 @@ class _Held:
     message: Message
     task: asyncio.Task[None] | None = None
     started: bool = False
+    heartbeat: bool = True
+    """False for a message the slow-handler fault lets become visible again while it runs."""
     extended_at: float = field(default_factory=time.monotonic)
 
 
@@ -92,12 +98,14 @@ class Consumer:
         handler: Handler,
         options: ConsumerOptions | None = None,
         metrics: QueueMetrics | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self._sqs = sqs
         self._queue = queue
         self._handler = handler
         self._options = options or ConsumerOptions()
         self._metrics = metrics or QueueMetrics(queue.name)
+        self._faults = faults or process_faults()
         self._held: dict[str, _Held] = {}
         self._slots = asyncio.Semaphore(self._options.concurrency)
         self._stopping = asyncio.Event()
@@ -190,6 +198,9 @@ class Consumer:
                 message_id=message.message_id, queue=self._queue.name
             )
             started = time.perf_counter()
+            slow = await self._faults.slow_handler_seconds()
+            if slow is not None:
+                await self._outsleep_visibility(held, slow)
             try:
                 async with asyncio.timeout(self._options.handler_timeout):
                     await self._handler(message)
@@ -209,6 +220,19 @@ class Consumer:
                 )
             finally:
                 self._held.pop(message.receipt_handle, None)
+
+    async def _outsleep_visibility(self, held: _Held, seconds: int) -> None:
+        """The slow-handler fault: a short visibility timeout, no heartbeat, and a sleep past
+        it, so the message is received again (here or by another replica) meanwhile."""
+        held.heartbeat = False
+        await self._change_visibility(held.message.receipt_handle, seconds)
+        log.warning(
+            "fault_slow_handler",
+            visibility_seconds=seconds,
+            sleep_seconds=seconds + OVERSLEEP_SECONDS,
+            receive_count=held.message.receive_count,
+        )
+        await asyncio.sleep(seconds + OVERSLEEP_SECONDS)
 
     async def _failed(self, message: Message, error: Exception) -> None:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
@@ -317,7 +341,11 @@ class Consumer:
         while True:
             await asyncio.sleep(interval / 2)
             now = time.monotonic()
-            due = [h for h in self._held.values() if h.message.visible_until - now < interval]
+            due = [
+                h
+                for h in self._held.values()
+                if h.heartbeat and h.message.visible_until - now < interval
+            ]
             for start in range(0, len(due), 10):
                 await self._extend(due[start : start + 10], timeout, now)
 

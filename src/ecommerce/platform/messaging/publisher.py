@@ -2,6 +2,9 @@
 
 `event_type` travels as a message attribute (the queues' filter policies match on it); the
 X-Ray trace header travels as the `trace_header` attribute and, through SQS, `AWSTraceHeader`.
+
+With the development fault switch `ECOMMERCE_FAULT_DUPLICATE_RATE` (`platform.fault_switches`)
+a fraction of the events is published twice, as SNS's at-least-once delivery may do.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ecommerce.events.envelope import Envelope
+from ecommerce.platform.fault_switches import Faults, process_faults
+from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import current_trace_header
 
 if TYPE_CHECKING:
     from types_aiobotocore_sns import SNSClient
+
+log = get_logger("messaging.publisher")
 
 BATCH = 10
 
@@ -43,12 +50,18 @@ class Publisher(Protocol):
 
 
 class EventPublisher:
-    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
+    def __init__(self, sns: SNSClient, topic_arn: str, faults: Faults | None = None) -> None:
         self._sns = sns
         self._topic_arn = topic_arn
+        self._faults = faults or process_faults()
 
     async def publish(self, event: Envelope, trace_header: str | None = None) -> None:
         message = Outgoing.of(event, trace_header or current_trace_header())
+        await self._publish(message)
+        if await self._faults.duplicate():
+            await self._duplicate([message])
+
+    async def _publish(self, message: Outgoing) -> None:
         await self._sns.publish(
             TopicArn=self._topic_arn,
             Message=message.body,
@@ -61,6 +74,13 @@ class EventPublisher:
             return set()
         if len(messages) > BATCH:
             raise ValueError(f"at most {BATCH} messages a batch")
+        failed = await self._publish_batch(messages)
+        again = [m for m in messages if m.id not in failed and await self._faults.duplicate()]
+        if again:
+            await self._duplicate(again)
+        return failed
+
+    async def _publish_batch(self, messages: list[Outgoing]) -> set[str]:
         by_entry = {f"m{index}": message for index, message in enumerate(messages)}
         response = await self._sns.publish_batch(
             TopicArn=self._topic_arn,
@@ -70,3 +90,14 @@ class EventPublisher:
             ],
         )
         return {by_entry[failed["Id"]].id for failed in response.get("Failed", [])}
+
+    async def _duplicate(self, messages: list[Outgoing]) -> None:
+        """The fault switch's second copy; its failure is logged, never the caller's."""
+        try:
+            failed = await self._publish_batch(messages)
+        except Exception as error:
+            log.warning("fault_duplicate_failed", error=repr(error), count=len(messages))
+            return
+        published = [m for m in messages if m.id not in failed]
+        for message in published:
+            log.info("fault_duplicate_published", event_id=message.id, type=message.event_type)
