@@ -26,10 +26,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from api_formats import PRODUCT_IDS_ENV
 from devstack_runner import RunningStack
+from gateway_account import read_stack_secret
 from redis.asyncio import Redis
+from schemathesis_checks import WEBHOOK_SECRET_ENV
 
 from ecommerce.devstack.settings import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
+from ecommerce.payments.webhook_signature import parse_secrets
 from ecommerce.users.throttle import KEY_PREFIX as THROTTLE_KEYS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -44,9 +48,12 @@ CHECKS = (
     "missing_required_header",
     "unsupported_method",
     "ignored_auth",
+    "positive_data_acceptance",
+    "negative_data_rejection",
     "problem_json_4xx",
 )
 HERE = Path(__file__).parent
+CONFIG = HERE / "schemathesis.toml"
 
 
 def post_json(url: str, body: dict[str, str]) -> dict[str, str]:
@@ -83,6 +90,21 @@ def tokens(stack: RunningStack) -> dict[str, str]:
     return {"customer": customer["access_token"], "admin": admin["access_token"]}
 
 
+@pytest.fixture(scope="module")
+def product_ids(stack: RunningStack) -> str:
+    """Products that exist, for the orders the fuzzer places (an unknown one is a 422)."""
+    with urllib.request.urlopen(f"{stack.edge}/products?limit=100", timeout=10) as response:
+        items = json.loads(response.read())["items"]
+    assert items, "the stack has no products to order"
+    return ",".join(item["id"] for item in items)
+
+
+@pytest.fixture(scope="module")
+async def webhook_secret(stack: RunningStack, stack_environ: dict[str, str]) -> str:
+    secrets = await read_stack_secret(stack, stack_environ, "payment-webhook-secrets")
+    return parse_secrets(secrets)[0]
+
+
 def service_url(stack: RunningStack, service: str) -> str:
     for process in stack.read()["processes"]:
         if process["name"] == service:
@@ -99,16 +121,26 @@ RUNS = [
 
 @pytest.mark.parametrize(("service", "role"), RUNS)
 def test_fuzzing_finds_no_server_error_and_no_schema_violation(
-    stack: RunningStack, tokens: dict[str, str], service: str, role: str, tmp_path: Path
+    stack: RunningStack,
+    tokens: dict[str, str],
+    product_ids: str,
+    webhook_secret: str,
+    service: str,
+    role: str,
+    tmp_path: Path,
 ) -> None:
     base = service_url(stack, service)
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
         "SCHEMATHESIS_HOOKS": "schemathesis_checks",
+        PRODUCT_IDS_ENV: product_ids,
+        WEBHOOK_SECRET_ENV: webhook_secret,
     }
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{base}/openapi.json",
         "--url",

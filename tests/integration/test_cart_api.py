@@ -560,12 +560,13 @@ async def test_two_checkouts_racing_on_one_cart_give_one_order(harness: Harness)
 async def test_an_empty_cart_cannot_be_checked_out(harness: Harness) -> None:
     shopper = harness.customer()
     status, problem, _ = await shopper.checkout()
-    assert_problem(status, problem, 422)
+    assert_problem(status, problem, 409)
+    assert problem["title"] == "Cart is empty"
     book = product(harness)
     await shopper.put(book, 1)
     await shopper.delete(book)
     status, problem, _ = await shopper.checkout()
-    assert_problem(status, problem, 422)
+    assert_problem(status, problem, 409)
 
 
 async def test_too_little_stock_is_a_409_naming_the_products_and_orders_nothing(

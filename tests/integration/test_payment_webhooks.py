@@ -140,7 +140,8 @@ async def test_a_signed_body_that_is_not_an_event_is_refused(
 ) -> None:
     body = b'{"hello": "world"}'
     status, problem = await deliver(frontend, body, sign(body, [SECRET], int(time.time())))
-    assert status == 400 and problem["title"] == "Not an event"
+    assert status == 422 and problem["title"] == "Not an event"
+    assert {error["field"] for error in problem["errors"]} == {"object", "id", "type"}
     assert await queued(aws) == []
 
 

@@ -22,6 +22,7 @@ from ecommerce.cart.orders_client import OrderRejected, OrdersClient, OrdersUnav
 from ecommerce.cart.schemas import CartItemOut, CartOut, CheckoutRequest, SetQuantityRequest
 from ecommerce.cart.service import CannotFill, CartService, EmptyCart, UnknownProduct
 from ecommerce.cart.store import CartFull, CartStore, CartStoreUnavailable
+from ecommerce.events import PRODUCT_ID_PATTERN
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import Principal, authenticate
@@ -46,7 +47,13 @@ def _caller(request: web.Request) -> Principal:
     return principal
 
 
-PRODUCT_ID = Param("product_id", "path", "A product id of the catalog")
+PRODUCT_ID = Param(
+    "product_id",
+    "path",
+    "A product id of the catalog",
+    schema={"type": "string", "pattern": f"^{PRODUCT_ID_PATTERN}$"},
+)
+REMOVED_ID = Param("product_id", "path", "Any id: removing what the cart does not hold is a 204")
 TAGS = ("cart",)
 
 
@@ -112,7 +119,7 @@ async def put_item(request: web.Request) -> web.Response:
     status=204,
     response_description="The cart no longer holds the product",
     auth="bearer",
-    params=[PRODUCT_ID],
+    params=[REMOVED_ID],
     errors={503: "The cart store did not answer"},
     tags=TAGS,
 )
@@ -135,9 +142,8 @@ async def delete_item(request: web.Request) -> web.Response:
     response_description="The order, PENDING; its saga settles it",
     auth="bearer",
     errors={
-        409: "Not enough stock or a product is gone (`products` names them), or this cart "
-        "version was checked out with another payment token",
-        422: "The body does not validate (`errors` names the fields), or the cart is empty",
+        409: "The cart is empty, not enough stock or a product is gone (`products` names "
+        "them), or this cart version was checked out with another payment token",
         503: "The catalog, the orders API or the cart store did not answer; nothing changed",
     },
     tags=TAGS,
@@ -150,8 +156,9 @@ async def checkout(request: web.Request) -> web.Response:
             principal.user_id, body.payment_token, request.headers["Authorization"]
         )
     except EmptyCart as error:
+        # The body is fine; the cart's state is not: a conflict, as a short stock is.
         raise ProblemError(
-            422, "Cart is empty", "Put something in the cart before checking out."
+            409, "Cart is empty", "Put something in the cart before checking out."
         ) from error
     except CannotFill as error:
         short_only = all(line.reason == "out_of_stock" for line in error.lines)

@@ -6,12 +6,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ecommerce.cart.domain import MAX_QUANTITY, MIN_QUANTITY, PricedCart, PricedLine
 from ecommerce.events import Money
+from ecommerce.platform.http.schema_types import JsonInt
 
 
 class SetQuantityRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(ge=MIN_QUANTITY, le=MAX_QUANTITY, strict=True)
+    quantity: JsonInt = Field(ge=MIN_QUANTITY, le=MAX_QUANTITY)
 
 
 class CheckoutRequest(BaseModel):

@@ -6,6 +6,7 @@ each other.
 
 from ecommerce.events.catalog import (
     EVENT_MODELS,
+    PRODUCT_ID_PATTERN,
     InventoryRejected,
     InventoryReserved,
     LineItem,
@@ -29,6 +30,7 @@ from ecommerce.events.envelope import (
 
 __all__ = [
     "EVENT_MODELS",
+    "PRODUCT_ID_PATTERN",
     "Envelope",
     "InventoryRejected",
     "InventoryReserved",

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+PRODUCT_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+"""A product id as the catalog issues them; every context that takes one checks it with this."""
+
 
 class _Payload(BaseModel):
     # A field added by a newer producer is ignored, so a rolling deploy that adds one never

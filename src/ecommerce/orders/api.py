@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -20,9 +21,9 @@ from ecommerce.platform.config import Settings
 from ecommerce.platform.database import create_pool
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.auth import authenticate
-from ecommerce.platform.http.openapi import Param, operation
+from ecommerce.platform.http.openapi import Link, Param, operation
 from ecommerce.platform.http.problems import ProblemError
-from ecommerce.platform.http.requests import query_int, read_json
+from ecommerce.platform.http.requests import IntQuery, read_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.platform.tracing import annotate, current_trace_header
 
@@ -32,6 +33,24 @@ STORE = web.AppKey("order_store", OrderStore)
 PRICES = web.AppKey("price_book", PriceBook)
 
 MAX_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = rf"[\x21-\x7e]([\x20-\x7e]{{0,{MAX_KEY_LENGTH - 2}}}[\x21-\x7e])?"
+"""1 to 255 visible ASCII characters, spaces only inside (a UUID, say)."""
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+IDEMPOTENCY_KEY = Param(
+    "Idempotency-Key",
+    "header",
+    "1 to 255 visible ASCII characters; the same key and body replay the first answer",
+    required=True,
+    schema={"type": "string", "pattern": f"^{IDEMPOTENCY_KEY_PATTERN}$"},
+)
+ORDER_ID = Param("order_id", "path", "An order id", schema={"type": "string", "format": "uuid"})
+LIMIT = IntQuery("limit", 20, 1, 100)
+CURSOR = Param(
+    "cursor",
+    "query",
+    "`next_cursor` of the previous page (opaque)",
+    schema={"type": "string", "format": "orders-cursor", "pattern": "^[A-Za-z0-9_-]*$"},
+)
 
 routes = web.RouteTableDef()
 
@@ -44,7 +63,11 @@ routes = web.RouteTableDef()
     status=202,
     response_description="The order, PENDING (or the first response, replayed)",
     auth="bearer",
-    params=[Param("Idempotency-Key", "header", "1 to 255 characters", required=True)],
+    params=[IDEMPOTENCY_KEY],
+    links={
+        "ReadOrder": Link("get_order", {"order_id": "$response.body#/id"}),
+        "CancelOrder": Link("cancel_order", {"order_id": "$response.body#/id"}),
+    },
     errors={
         409: "Another request with this key is being placed; retry",
         422: "Invalid body, unknown product, or the key reused with another body",
@@ -52,12 +75,12 @@ routes = web.RouteTableDef()
 )
 async def place_order(request: web.Request) -> web.Response:
     principal = authenticate(request)
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    key = request.headers.get("Idempotency-Key", "")
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ProblemError(
             400,
             "Idempotency-Key required",
-            f"Send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} characters.",
+            f"Send an Idempotency-Key header of 1 to {MAX_KEY_LENGTH} visible ASCII characters.",
         )
     body = await read_json(request, PlaceOrderRequest)
     try:
@@ -104,6 +127,8 @@ async def place_order(request: web.Request) -> web.Response:
     response=OrderOut,
     response_description="The order",
     auth="bearer",
+    params=[ORDER_ID],
+    links={"CancelOrder": Link("cancel_order", {"order_id": "$response.body#/id"})},
     errors={404: "No such order of yours"},
 )
 async def get_order(request: web.Request) -> web.Response:
@@ -122,6 +147,7 @@ async def get_order(request: web.Request) -> web.Response:
     response=OrderOut,
     response_description="The order",
     auth="bearer",
+    params=[ORDER_ID],
     errors={404: "No such order of yours"},
 )
 async def cancel_order(request: web.Request) -> web.Response:
@@ -141,15 +167,12 @@ async def cancel_order(request: web.Request) -> web.Response:
     response=OrderPage,
     response_description="{items, next_cursor}",
     auth="bearer",
-    params=[
-        Param("limit", "query", "1 to 100", schema={"type": "integer", "minimum": 1}),
-        Param("cursor", "query", "`next_cursor` of the previous page"),
-    ],
+    params=[LIMIT.param, CURSOR],
     errors={400: "Bad limit or cursor"},
 )
 async def list_orders(request: web.Request) -> web.Response:
     principal = authenticate(request)
-    limit = query_int(request, "limit", 20, 1, 100)
+    limit = LIMIT.read(request)
     orders, next_cursor = await service.list_orders(
         request.app[STORE],
         principal.user_id,

@@ -7,15 +7,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecommerce.events import LineItem, Money
+from ecommerce.events import PRODUCT_ID_PATTERN, LineItem, Money
 from ecommerce.orders.domain import Order
+from ecommerce.platform.http.schema_types import JsonInt
 
 
 class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=100)
+    product_id: str = Field(
+        pattern=f"^{PRODUCT_ID_PATTERN}$",
+        description="A product of the catalog (an unknown one is a 422 naming the line).",
+    )
+    quantity: JsonInt = Field(ge=1, le=100)
 
 
 class PlaceOrderRequest(BaseModel):

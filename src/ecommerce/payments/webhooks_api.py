@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ecommerce.payments.credentials import CachedSecret
 from ecommerce.payments.webhook_signature import (
@@ -26,7 +26,7 @@ from ecommerce.payments.webhook_signature import (
 from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
-from ecommerce.platform.http.problems import ProblemError
+from ecommerce.platform.http.problems import ProblemError, validation_problem
 from ecommerce.platform.json_text import NotJson, parse_json
 from ecommerce.platform.logging import get_logger
 from ecommerce.resources import physical
@@ -48,6 +48,21 @@ class Received(BaseModel):
     received: bool
 
 
+class ProcessorEvent(BaseModel):
+    """What the frontend checks of a verified body before queueing it; the worker reads the
+    rest (`data.object`) for the event types it handles and records any other as ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    object: Literal["event"]
+    id: str = Field(min_length=1, description="The processor's event id (`evt_...`).")
+    type: str = Field(min_length=1, description="Such as `payment_intent.succeeded`.")
+
+
+SIGNATURE_PATTERN = r"t=[0-9]+(,v[0-9]+=[0-9a-f]+)+"
+"""The header's form: a timestamp and one or more signatures (`v1=` is the one checked)."""
+
+
 async def _verified(request: web.Request, body: bytes) -> None:
     secrets = request.app[SECRETS]
     settings = request.app[SETTINGS]
@@ -65,27 +80,35 @@ async def _verified(request: web.Request, body: bytes) -> None:
 
 def _event_fields(body: bytes) -> tuple[str, str]:
     try:
-        event: Any = parse_json(body)
-    except NotJson:
-        event = None
-    if not isinstance(event, dict):
-        raise ProblemError(400, "Not an event", "The body is not a JSON object.")
-    event_id, event_type = event.get("id"), event.get("type")
-    if event.get("object") != "event" or not isinstance(event_id, str) or not event_id:
-        raise ProblemError(400, "Not an event", "An event has object 'event' and an id.")
-    if not isinstance(event_type, str) or not event_type:
-        raise ProblemError(400, "Not an event", "An event has a type.")
-    return event_id, event_type
+        event = ProcessorEvent.model_validate(parse_json(body))
+    except NotJson as error:
+        raise ProblemError(400, "Malformed JSON", str(error)) from None
+    except ValidationError as error:
+        problem = validation_problem(error)
+        raise ProblemError(
+            422, "Not an event", "An event has object 'event', an id and a type.", **problem.extra
+        ) from None
+    return event.id, event.type
 
 
 @operation(
     "Receive a payment processor webhook: verified, queued, answered at once",
     description="The body is the processor's event as it sent it; the `Stripe-Signature` "
     "header signs it. Only a verified event is queued for the payments worker.",
+    request=ProcessorEvent,
     response=Received,
-    params=[Param(HEADER, "header", "t=<unix seconds>,v1=<HMAC-SHA256 hex>", required=True)],
+    params=[
+        Param(
+            HEADER,
+            "header",
+            "t=<unix seconds>,v1=<HMAC-SHA256 hex> with a signing secret; the timestamp within "
+            "the tolerance",
+            required=True,
+            schema={"type": "string", "pattern": f"^{SIGNATURE_PATTERN}$"},
+        )
+    ],
     errors={
-        400: "Missing, forged or stale signature, or not an event: nothing is queued",
+        400: "Missing, forged or stale signature, or not JSON: nothing is queued",
         413: "Body too large",
         503: "The queue did not take the event; the processor retries",
     },

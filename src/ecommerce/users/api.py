@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 from collections.abc import AsyncIterator
 from contextlib import suppress
 
@@ -41,6 +42,8 @@ USERS = web.AppKey("users", UserService)
 KEYS = web.AppKey("keys", UserKeys)
 
 NO_STORE = {"Cache-Control": "no-store"}
+_ETAG = re.compile(r'"v([0-9]{1,18})"')
+"""A strong ETag of a read (`"v3"`); any other If-Match value but `*` never matches (412)."""
 KEYS_RELOAD_SECONDS = KEYS_REFRESH_SECONDS
 TRUSTED_PROXIES = 1
 """Proxies in front of the service that append to X-Forwarded-For: the ALB in AWS, the dev
@@ -147,10 +150,17 @@ async def me(request: web.Request) -> web.Response:
     request=UpdateProfileRequest,
     response=UserOut,
     auth="bearer",
-    params=[Param("If-Match", "header", 'The ETag of the profile as read, such as `"v3"`')],
+    params=[
+        Param(
+            "If-Match",
+            "header",
+            'The ETag of the profile as read, such as `"v3"`, or `*`; any other value (a weak '
+            "or unknown tag, a list) does not match: 412",
+        )
+    ],
     errors={
         404: "The account no longer exists",
-        412: "The profile changed since the If-Match version",
+        412: "The profile changed since the If-Match version, or If-Match is not one of its ETags",
     },
     tags=("profile",),
 )
@@ -223,10 +233,10 @@ def _if_match(request: web.Request) -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":
         return None
-    tag = raw.strip()
-    if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1] == "v" and tag[2:-1].isdigit():
-        return int(tag[2:-1])
-    raise ProblemError(412, "Precondition failed", 'If-Match takes an ETag such as "v3".')
+    matched = _ETAG.fullmatch(raw.strip())
+    if matched is None:
+        raise ProblemError(412, "Precondition failed", 'If-Match takes an ETag such as "v3".')
+    return int(matched.group(1))
 
 
 def _gone() -> ProblemError:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ecommerce.platform.text_patterns import INVISIBLE, has_visible, trim
 from ecommerce.users.common_passwords import is_common_password
 from ecommerce.users.countries import ISO_3166_ALPHA_2
 
@@ -21,7 +22,8 @@ MAX_ADDRESSES = 5
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by
 # mail, not by a regex, and this keeps `email-validator` out of the dependencies.
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+EMAIL_PATTERN = rf"[^@{INVISIBLE}]{{1,64}}@[^@.{INVISIBLE}]+(\.[^@.{INVISIBLE}]+)+"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 class InvalidEmail(ValueError):
@@ -99,10 +101,10 @@ class ProfileChanges:
 
 def normalise_email(raw: str) -> str:
     """The one spelling of an address under which it is stored and looked up."""
-    email = raw.strip().lower()
+    email = trim(raw)
     if len(email) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(email):
         raise InvalidEmail("not a valid email address")
-    return email
+    return email.lower()
 
 
 def check_password_policy(password: str, email: str | None = None) -> None:
@@ -148,7 +150,7 @@ def _mentions_email(password: str, email: str) -> bool:
 
 def normalise_name(raw: str) -> str:
     name = " ".join(raw.split())
-    if not name:
+    if not has_visible(name):
         raise InvalidName("must not be empty")
     if len(name) > NAME_MAX_LENGTH:
         raise InvalidName(f"must be at most {NAME_MAX_LENGTH} characters")

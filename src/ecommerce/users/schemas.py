@@ -13,9 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
+from ecommerce.platform.text_patterns import PADDING, VISIBLE, has_visible
+from ecommerce.users.countries import ISO_3166_ALPHA_2
 from ecommerce.users.domain import (
     EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
     MAX_ADDRESSES,
+    NAME_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
     Address,
@@ -43,17 +47,26 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# What the domain's checks accept, stated for the document (the checks themselves run in the
+# validators below): surrounding whitespace is trimmed, a name needs one visible character.
+EMAIL_SCHEMA: JsonDict = {"pattern": f"^{PADDING}{EMAIL_PATTERN}{PADDING}$"}
+PASSWORD_SCHEMA: JsonDict = {"minLength": PASSWORD_MIN_LENGTH, "format": "password"}
+NAME_SCHEMA: JsonDict = {"pattern": VISIBLE}
+COUNTRY_SCHEMA: JsonDict = {"enum": sorted(ISO_3166_ALPHA_2)}
+
+
 class RegisterRequest(_Request):
-    email: str = Field(max_length=EMAIL_MAX_LENGTH + 64)
+    email: str = Field(max_length=EMAIL_MAX_LENGTH, json_schema_extra=EMAIL_SCHEMA)
     password: str = Field(
         max_length=PASSWORD_MAX_LENGTH,
+        json_schema_extra=PASSWORD_SCHEMA,
         description=(
             f"At least {PASSWORD_MIN_LENGTH} characters of at least two kinds (lower-case, "
             "upper-case, digits, symbols or spaces); not the email address; not a common "
             "password."
         ),
     )
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=NAME_MAX_LENGTH, json_schema_extra=NAME_SCHEMA)
 
     @field_validator("email")
     @classmethod
@@ -82,18 +95,28 @@ class AddressIn(_Request):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     label: str | None = Field(None, max_length=50, description="Such as `home` or `work`.")
-    line1: str = Field(min_length=1, max_length=200)
+    line1: str = Field(min_length=1, max_length=200, json_schema_extra=NAME_SCHEMA)
     line2: str | None = Field(None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100, json_schema_extra=NAME_SCHEMA)
+    postal_code: str = Field(min_length=1, max_length=20, json_schema_extra=NAME_SCHEMA)
     country: str = Field(
-        min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code, such as `FR`."
+        min_length=2,
+        max_length=2,
+        description="ISO 3166-1 alpha-2 code, such as `FR`.",
+        json_schema_extra=COUNTRY_SCHEMA,
     )
 
     @field_validator("label", "line2")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("line1", "city", "postal_code")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        if not has_visible(value):
+            raise PydanticCustomError("invisible", "must have a visible character")
+        return value
 
     @field_validator("country")
     @classmethod
@@ -116,11 +139,16 @@ def _no_default(schema: JsonDict) -> None:
     schema.pop("default", None)
 
 
+def _name_no_default(schema: JsonDict) -> None:
+    _no_default(schema)
+    schema.update(NAME_SCHEMA)
+
+
 class UpdateProfileRequest(_Request):
     """Only the fields sent change; `addresses` replaces the whole list (`[]` removes all)."""
 
     # An absent field keeps its default, unvalidated, and `to_changes` leaves it out.
-    name: str = Field("", max_length=200, json_schema_extra=_no_default)
+    name: str = Field("", max_length=NAME_MAX_LENGTH, json_schema_extra=_name_no_default)
     addresses: list[AddressIn] = Field(
         default_factory=list, max_length=MAX_ADDRESSES, json_schema_extra=_no_default
     )

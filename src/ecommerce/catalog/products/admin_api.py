@@ -13,8 +13,9 @@ from ecommerce.catalog.products.product_store import StockConflict
 from ecommerce.catalog.products.request_bodies import ProductIn, ProductPatch, StockIn, UploadIn
 from ecommerce.catalog.products.response_bodies import ImagesOut, ProductDetailOut, UploadOut
 from ecommerce.catalog.products.signed_documents import product_detail, uploads
+from ecommerce.events import PRODUCT_ID_PATTERN
 from ecommerce.platform.http.auth import require_admin
-from ecommerce.platform.http.openapi import Param, operation
+from ecommerce.platform.http.openapi import Link, Param, operation
 from ecommerce.platform.http.problems import ProblemError
 from ecommerce.platform.http.requests import read_json
 
@@ -22,7 +23,12 @@ ADMIN = web.AppKey("catalog_admin", CatalogAdmin)
 MEDIA = web.AppKey("catalog_media", ImageBucket)
 
 NOT_FOUND = "No product has this id."
-PRODUCT_ID = Param("product_id", "path", "A product id")
+PRODUCT_ID = Param(
+    "product_id",
+    "path",
+    "A product id",
+    schema={"type": "string", "pattern": f"^{PRODUCT_ID_PATTERN}$"},
+)
 TAGS = ("catalog",)
 
 routes = web.RouteTableDef()
@@ -44,6 +50,17 @@ def _json(model: BaseModel, status: int = 200) -> web.Response:
     status=201,
     response_description="Created; `Location` names it",
     auth="admin",
+    links={
+        name: Link(target, {"product_id": "$response.body#/id"})
+        for name, target in (
+            ("ReadProduct", "get_product"),
+            ("ChangeProduct", "change_product"),
+            ("SetStock", "set_stock"),
+            ("RequestUpload", "request_upload"),
+            ("ListUploads", "list_uploads"),
+            ("DeleteProduct", "delete_product"),
+        )
+    },
     tags=TAGS,
 )
 async def create_product(request: web.Request) -> web.Response:

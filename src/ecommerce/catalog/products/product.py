@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 from ecommerce.catalog.images.product_image import ProductImage
+from ecommerce.events import PRODUCT_ID_PATTERN
+from ecommerce.platform.text_patterns import trim
 
 CURRENCY = "USD"
 UNCATEGORIZED = "uncategorized"
@@ -16,8 +18,9 @@ MAX_STOCK = 1_000_000_000
 MAX_PRICE = 100_000_000_000
 """In minor units: a billion dollars is not a price but a typo."""
 
-_PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_CATEGORY = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
+_PRODUCT_ID = re.compile(PRODUCT_ID_PATTERN)
+CATEGORY_PATTERN = r"[a-z0-9][a-z0-9-]{0,49}"
+_CATEGORY = re.compile(CATEGORY_PATTERN)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
@@ -93,7 +96,7 @@ def is_product_id(value: str) -> bool:
 
 
 def normalise_category(raw: str) -> str:
-    category = raw.strip().lower()
+    category = trim(raw).lower()
     if not _CATEGORY.fullmatch(category):
         raise InvalidCategory("a category is lower-case letters, digits and '-', up to 50")
     return category

@@ -16,6 +16,7 @@ from ecommerce.catalog.products.categories import CategoryCounts
 from ecommerce.catalog.products.change_events import ProductEvents
 from ecommerce.catalog.products.product import InvalidCategory
 from ecommerce.catalog.products.product_store import ProductStore
+from ecommerce.catalog.products.request_bodies import CATEGORY_INPUT_PATTERN
 from ecommerce.catalog.products.response_bodies import (
     CategoriesOut,
     CategoryOut,
@@ -27,7 +28,7 @@ from ecommerce.platform.config import Settings
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
-from ecommerce.platform.http.requests import query_int
+from ecommerce.platform.http.requests import IntQuery
 from ecommerce.platform.messaging.publisher import EventPublisher
 from ecommerce.resources import physical
 
@@ -36,6 +37,24 @@ CATEGORIES = web.AppKey("categories", CategoryCounts)
 
 routes = web.RouteTableDef()
 
+LIMIT = IntQuery("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+CURSOR = Param(
+    "cursor",
+    "query",
+    "`next_cursor` of the previous page (opaque)",
+    schema={
+        "type": "string",
+        "format": "catalog-cursor",
+        "pattern": f"^[A-Za-z0-9_-]{{0,{MAX_CURSOR_LENGTH}}}$",
+    },
+)
+CATEGORY = Param(
+    "category",
+    "query",
+    "Only the products of this category (empty: every category)",
+    schema={"type": "string", "pattern": f"^$|{CATEGORY_INPUT_PATTERN}"},
+)
+
 
 @routes.get("/products")
 @operation(
@@ -43,16 +62,12 @@ routes = web.RouteTableDef()
     description="Follow `next_cursor` until it is null; a page may be shorter than `limit` "
     "before the end. A category's listing reads an index, so it may lag a write by a moment.",
     response=ProductPageOut,
-    params=[
-        Param("limit", "query", f"1 to {MAX_PAGE_SIZE}", schema={"type": "integer"}),
-        Param("cursor", "query", "`next_cursor` of the previous page"),
-        Param("category", "query", "Only the products of this category"),
-    ],
+    params=[LIMIT.param, CURSOR, CATEGORY],
     errors={400: "A bad limit, cursor or category"},
     tags=TAGS,
 )
 async def list_products(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    limit = LIMIT.read(request)
     try:
         page = await request.app[CATALOG].products(
             limit=limit,

@@ -1,6 +1,6 @@
 """Request bodies of the admin routes. A bad body is a 422 problem with one entry per field.
 
-Numbers are strict: `"5"`, `5.0` and `true` are not counts or prices.
+Numbers are JSON integers: `5` and `5.0` are counts or prices, `"5"`, `5.5` and `true` are not.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictInt,
+    Strict,
     StringConstraints,
     field_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
 from ecommerce.catalog.products.product import (
+    CATEGORY_PATTERN,
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PRICE,
@@ -28,6 +29,14 @@ from ecommerce.catalog.products.product import (
     ProductChanges,
     normalise_category,
 )
+from ecommerce.platform.http.schema_types import JSON_INTEGER, JsonInt, leave_out_or_value
+from ecommerce.platform.text_patterns import PADDING, VISIBLE, has_visible
+
+
+def _visible(name: str) -> str:
+    if not has_visible(name):
+        raise ValueError("a name needs a visible character")
+    return name
 
 
 def _category(raw: str) -> str:
@@ -37,8 +46,14 @@ def _category(raw: str) -> str:
         raise ValueError(str(error)) from error
 
 
+CATEGORY_INPUT_PATTERN = rf"^{PADDING}{CATEGORY_PATTERN.replace('a-z', 'A-Za-z')}{PADDING}$"
+"""What `normalise_category` takes: a category in any case, with whitespace around it."""
+
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_visible),
+    Field(json_schema_extra={"pattern": VISIBLE}),
 ]
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=MAX_DESCRIPTION_LENGTH)
@@ -46,15 +61,19 @@ Description = Annotated[
 Category = Annotated[
     str,
     AfterValidator(_category),
-    Field(description="Lower-case letters, digits and '-', up to 50 (input is lower-cased)."),
+    Field(
+        description="Lower-case letters, digits and '-', up to 50 (input is trimmed and "
+        "lower-cased).",
+        json_schema_extra={"pattern": CATEGORY_INPUT_PATTERN},
+    ),
 ]
-Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), JSON_INTEGER, Strict()]
 
 
 class MoneyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: StrictInt = Field(ge=0, le=MAX_PRICE, description="Minor units (cents).")
+    amount: JsonInt = Field(ge=0, le=MAX_PRICE, description="Minor units (cents).")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD.")
 
     def to_money(self) -> Money:
@@ -76,10 +95,10 @@ class ProductPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
-    description: Description | None = None
-    category: Category | None = None
-    price: MoneyIn | None = None
+    name: Name | None = Field(None, json_schema_extra=leave_out_or_value)
+    description: Description | None = Field(None, json_schema_extra=leave_out_or_value)
+    category: Category | None = Field(None, json_schema_extra=leave_out_or_value)
+    price: MoneyIn | None = Field(None, json_schema_extra=leave_out_or_value)
     stock: SkipJsonSchema[Any] = None
 
     @field_validator("name", "description", "category", "price", mode="before")

@@ -72,6 +72,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Link:
+    """An OpenAPI link from an operation's success: where a client (or a fuzzer following the
+    links, as schemathesis's stateful phase does) can go next with a value of the answer."""
+
+    operation_id: str
+    parameters: Mapping[str, str]
+    """Parameter name to a runtime expression, such as `$response.body#/id`."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Operation:
     summary: str
     description: str | None = None
@@ -83,6 +94,7 @@ class Operation:
     params: tuple[Param, ...] = ()
     errors: Mapping[int, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    links: Mapping[str, Link] = field(default_factory=dict)
 
 
 def operation(
@@ -97,11 +109,13 @@ def operation(
     params: Sequence[Param] = (),
     errors: Mapping[int, str] | None = None,
     tags: Sequence[str] = (),
+    links: Mapping[str, Link] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Describe a handler for the service's OpenAPI document; the handler is returned as is.
 
     `auth="bearer"` adds 401, `"admin"` adds 401 and 403, a `request` model adds 400, 413 and
-    422; `errors` names any other problem status with what it means.
+    422; `errors` names any other problem status with what it means; `links` names the
+    operations a success leads to.
     """
     described = Operation(
         summary=summary,
@@ -114,6 +128,7 @@ def operation(
         params=tuple(params),
         errors=dict(errors or {}),
         tags=tuple(tags),
+        links=dict(links or {}),
     )
 
     def describe(handler: Handler) -> Handler:
@@ -294,6 +309,15 @@ def _operation_object(
     if described.response is not None:
         success["content"] = {
             "application/json": {"schema": ref(described.response, "serialization")}
+        }
+    if described.links:
+        success["links"] = {
+            name: {
+                "operationId": link.operation_id,
+                "parameters": dict(link.parameters),
+                **({"description": link.description} if link.description else {}),
+            }
+            for name, link in described.links.items()
         }
     responses: dict[str, Any] = {str(described.status): success}
 

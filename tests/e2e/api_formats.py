@@ -1,0 +1,43 @@
+"""Values of the string formats the services' OpenAPI documents name and JSON Schema cannot
+state, made by the services' own functions: a password the policy takes, page cursors as a
+service issues them. `schemathesis_checks` registers them for the fuzzer; the unit test of the
+documents (`tests/unit/test_api_document_constraints.py`) uses them too, so both generate what
+a service accepts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from hypothesis import strategies as st
+
+from ecommerce.catalog.cursor import encode_cursor as catalog_cursor
+from ecommerce.catalog.items import product_key
+from ecommerce.events import PRODUCT_ID_PATTERN
+from ecommerce.orders.service import cursor_after
+from ecommerce.users.domain import WeakPassword, check_password_policy
+
+PRODUCT_IDS_ENV = "SCHEMATHESIS_PRODUCT_IDS"
+"""Comma-separated ids of products that exist (the fuzzer orders these)."""
+
+
+def _policy_allows(password: str) -> bool:
+    try:
+        check_password_policy(password)
+    except WeakPassword:
+        return False
+    return True
+
+
+FORMATS: dict[str, st.SearchStrategy[str]] = {
+    "password": st.text(min_size=12, max_size=64).filter(_policy_allows),
+    "catalog-cursor": st.from_regex(PRODUCT_ID_PATTERN, fullmatch=True).map(
+        lambda product_id: catalog_cursor(product_key(product_id))
+    ),
+    "orders-cursor": st.builds(
+        lambda at, order_id: cursor_after(at, str(order_id)),
+        st.datetimes(timezones=st.just(UTC)),
+        st.uuids(),
+    ),
+}
+"""Strategies by format name."""
