@@ -275,11 +275,14 @@ def test_the_documented_bounds_are_the_validated_bounds(
         )
         if isinstance(case.body, dict)
     )
-    base = next(bodies, None) or find(
-        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
-        lambda case: isinstance(case.body, dict),
-        settings=EXAMPLES,
-    ).body
+    base = (
+        next(bodies, None)
+        or find(
+            operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+            lambda case: isinstance(case.body, dict),
+            settings=EXAMPLES,
+        ).body
+    )
     body_schema = document["paths"][path][method.lower()]["requestBody"]["content"]
     edges = list(_mutations(base, body_schema["application/json"]["schema"], document))
     for where, body, allowed in edges:
