@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from pydantic.config import JsonDict
+from pydantic.config import JsonDict, JsonValue
 from pydantic_core import PydanticCustomError
 
 from ecommerce.platform.text_patterns import PADDING, VISIBLE, has_visible
@@ -52,7 +52,7 @@ class _Request(BaseModel):
 EMAIL_SCHEMA: JsonDict = {"pattern": f"^{PADDING}{EMAIL_PATTERN}{PADDING}$"}
 PASSWORD_SCHEMA: JsonDict = {"minLength": PASSWORD_MIN_LENGTH, "format": "password"}
 NAME_SCHEMA: JsonDict = {"pattern": VISIBLE}
-COUNTRY_SCHEMA: JsonDict = {"enum": sorted(ISO_3166_ALPHA_2)}
+COUNTRY_SCHEMA: JsonDict = {"enum": list[JsonValue](sorted(ISO_3166_ALPHA_2))}
 
 
 class RegisterRequest(_Request):
