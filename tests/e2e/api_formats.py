@@ -1,8 +1,8 @@
 """Values of the string formats the services' OpenAPI documents name and JSON Schema cannot
-state, made by the services' own functions: a password the policy takes, page cursors as a
-service issues them. `schemathesis_checks` registers them for the fuzzer; the unit test of the
-documents (`tests/unit/test_api_document_constraints.py`) uses them too, so both generate what
-a service accepts.
+state, made by the services' own functions and data: a password the policy takes, a country
+code, page cursors as a service issues them. `schemathesis_checks` registers them for the
+fuzzer; the unit test of the documents (`tests/unit/test_api_document_constraints.py`) uses
+them too, so both generate what a service accepts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ecommerce.catalog.cursor import encode_cursor as catalog_cursor
 from ecommerce.catalog.items import product_key
 from ecommerce.events import PRODUCT_ID_PATTERN
 from ecommerce.orders.service import cursor_after
+from ecommerce.users.countries import ISO_3166_ALPHA_2
 from ecommerce.users.domain import WeakPassword, check_password_policy
 
 PRODUCT_IDS_ENV = "SCHEMATHESIS_PRODUCT_IDS"
@@ -30,6 +31,7 @@ def _policy_allows(password: str) -> bool:
 
 
 FORMATS: dict[str, st.SearchStrategy[str]] = {
+    "iso3166-alpha2": st.sampled_from(sorted(ISO_3166_ALPHA_2)),
     "password": st.text(min_size=12, max_size=64).filter(_policy_allows),
     "catalog-cursor": st.from_regex(PRODUCT_ID_PATTERN, fullmatch=True).map(
         lambda product_id: catalog_cursor(product_key(product_id))
