@@ -11,10 +11,9 @@ from datetime import UTC
 
 from hypothesis import strategies as st
 
-from ecommerce.catalog.cursor import encode_cursor as catalog_cursor
-from ecommerce.catalog.items import product_key
+from ecommerce.catalog.products.product_items import product_pk
 from ecommerce.events import PRODUCT_ID_PATTERN
-from ecommerce.orders.service import cursor_after
+from ecommerce.platform.cursor import encode_cursor
 from ecommerce.users.countries import ISO_3166_ALPHA_2
 from ecommerce.users.domain import WeakPassword, check_password_policy
 
@@ -33,11 +32,12 @@ def _policy_allows(password: str) -> bool:
 FORMATS: dict[str, st.SearchStrategy[str]] = {
     "iso3166-alpha2": st.sampled_from(sorted(ISO_3166_ALPHA_2)),
     "password": st.text(min_size=12, max_size=64).filter(_policy_allows),
+    # Positions as the listings issue them (`browsing.table_key`, `service.order_position`).
     "catalog-cursor": st.from_regex(PRODUCT_ID_PATTERN, fullmatch=True).map(
-        lambda product_id: catalog_cursor(product_key(product_id))
+        lambda product_id: encode_cursor(product_pk(product_id))
     ),
     "orders-cursor": st.builds(
-        lambda at, order_id: cursor_after(at, str(order_id)),
+        lambda at, order_id: encode_cursor([at.isoformat(), str(order_id)]),
         st.datetimes(timezones=st.just(UTC)),
         st.uuids(),
     ),

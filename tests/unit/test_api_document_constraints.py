@@ -26,14 +26,15 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.coverage._operation import iter_coverage_cases
 
 from ecommerce.cart.api import build_app as build_cart
-from ecommerce.catalog import cursor as catalog_cursor
-from ecommerce.catalog.api import build_app as build_catalog
-from ecommerce.catalog.domain import is_product_id, normalise_category
-from ecommerce.orders import service as orders_service
+from ecommerce.catalog.products.browsing import table_key
+from ecommerce.catalog.products.product import is_product_id, normalise_category
+from ecommerce.catalog.products.public_api import build_app as build_catalog
 from ecommerce.orders.api import _IDEMPOTENCY_KEY
 from ecommerce.orders.api import build_app as build_orders
+from ecommerce.orders.service import order_position
 from ecommerce.payments.webhooks_api import build_app as build_webhooks
 from ecommerce.platform.config import Settings
+from ecommerce.platform.cursor import decode_cursor
 from ecommerce.platform.http.openapi import openapi_document, operation_of
 from ecommerce.users.api import build_app as build_users
 
@@ -74,8 +75,8 @@ def _in_integer(value: str) -> int:
 
 PARAMETER_CHECKS: dict[str, Callable[[Any], object]] = {
     "category": lambda value: value == "" or normalise_category(value),
-    "cursor@catalog": lambda value: value == "" or catalog_cursor.decode_cursor(value),
-    "cursor@orders": lambda value: value == "" or orders_service.decode_cursor(value),
+    "cursor@catalog": lambda value: value == "" or decode_cursor(value, table_key),
+    "cursor@orders": lambda value: value == "" or decode_cursor(value, order_position),
     "Idempotency-Key": lambda value: _IDEMPOTENCY_KEY.fullmatch(value) or pytest.fail(value),
     "order_id": uuid.UUID,
     "product_id": lambda value: is_product_id(value) or pytest.fail(value),

@@ -25,6 +25,7 @@ from ecommerce.catalog.products.response_bodies import (
 )
 from ecommerce.catalog.products.signed_documents import product_detail, product_summary
 from ecommerce.platform.config import Settings
+from ecommerce.platform.cursor import MAX_CURSOR_LENGTH
 from ecommerce.platform.http.app import AWS, READINESS, SETTINGS, create_app
 from ecommerce.platform.http.openapi import Param, operation
 from ecommerce.platform.http.problems import ProblemError
