@@ -167,3 +167,18 @@ async def test_worker_logs_carry_the_service_event_and_order(
         ]
         assert handled, f"{worker} logged no handled message for the order"
         assert all(r["service"] == worker and r.get("event_id") for r in handled)
+
+
+@pytest.mark.parametrize("token", ["\u0000ab", "tok visa", "tok_\u00e9", "\u0007"])
+async def test_a_payment_token_that_is_not_visible_ascii_is_a_422(
+    stack: RunningStack, session: aiohttp.ClientSession, token: str
+) -> None:
+    """A NUL (which PostgreSQL cannot store) made placing an order answer 500; API fuzzing
+    found it. Processors' tokens are visible ASCII: anything else is refused before it is
+    stored, and nothing is placed."""
+    customer = await new_customer(session, stack.edge)
+    status, _, problem = await customer.place([{"product_id": "p-006", "quantity": 1}], token)
+    assert status == 422, problem
+    assert [e["field"] for e in problem["errors"]] == ["payment_token"]
+    _, listing = await customer.get("/orders")
+    assert listing["items"] == []

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ecommerce.cart.domain import MAX_QUANTITY, MIN_QUANTITY, PricedCart, PricedLine
 from ecommerce.events import Money
 from ecommerce.platform.http.schema_types import JsonInt
+from ecommerce.platform.text_patterns import PAYMENT_TOKEN
 
 
 class SetQuantityRequest(BaseModel):
@@ -18,7 +19,12 @@ class SetQuantityRequest(BaseModel):
 class CheckoutRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payment_token: str = Field(min_length=1, max_length=100)
+    payment_token: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=PAYMENT_TOKEN,
+        description="The processor's token or payment method id, e.g. tok_visa.",
+    )
 
 
 class CartLineOut(BaseModel):

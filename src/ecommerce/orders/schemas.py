@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ecommerce.events import PRODUCT_ID_PATTERN, LineItem, Money
 from ecommerce.orders.domain import Order
 from ecommerce.platform.http.schema_types import JsonInt
+from ecommerce.platform.text_patterns import PAYMENT_TOKEN
 
 
 class OrderLineIn(BaseModel):
@@ -26,7 +27,12 @@ class PlaceOrderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[OrderLineIn] = Field(min_length=1, max_length=50)
-    payment_token: str = Field(min_length=1, max_length=100)
+    payment_token: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=PAYMENT_TOKEN,
+        description="The processor's token or payment method id, e.g. tok_visa.",
+    )
 
 
 class TransitionOut(BaseModel):

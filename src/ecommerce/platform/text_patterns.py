@@ -20,6 +20,11 @@ VISIBLE = rf"[^{INVISIBLE}]"
 PADDING = r"[ \t\n\r]*"
 """The whitespace trimmed around a value typed into a form."""
 
+PAYMENT_TOKEN = r"^[\x21-\x7e]+$"
+"""A payment processor's token or payment method id (`tok_visa`, `pm_1Nv...`): visible ASCII,
+no space or control character (a NUL, which PostgreSQL cannot store, made placing an order
+answer 500)."""
+
 _VISIBLE = re.compile(VISIBLE)
 
 
