@@ -34,8 +34,8 @@ run: $(STAMP) ## start the whole stack on http://127.0.0.1:8080 (Ctrl-C stops it
 reset: $(STAMP) ## wipe the local stack's state under .devstack/
 	$(BIN)/ecommerce dev --reset --no-start
 
-test: $(STAMP) ## the whole suite: unit, integration, end-to-end
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## the whole suite: unit, integration, end-to-end, chaos (not the long scenarios)
+	$(BIN)/python -m pytest -q -m "not long"
 
 test-unit: $(STAMP) ## the unit tier only (pure, a few seconds)
 	$(BIN)/python -m pytest -q tests/unit
@@ -46,7 +46,7 @@ test-integration: $(STAMP) ## the integration tier (real PostgreSQL, Redis, AWS 
 test-e2e: $(STAMP) ## the end-to-end tier (the whole stack over HTTP)
 	$(BIN)/python -m pytest -q tests/e2e
 
-test-chaos: $(STAMP) ## the chaos tier (worker processes killed, faults injected)
+test-chaos: $(STAMP) ## the chaos tier (worker processes killed, faults injected), long scenarios too
 	$(BIN)/python -m pytest -q tests/chaos
 
 # Not in `make test` (CI runs the short version, tests/e2e/test_zzzz_soak_short.py).

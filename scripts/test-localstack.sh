@@ -30,11 +30,14 @@ done
 
 echo "==> running the integration and end-to-end tiers against LocalStack"
 # What tests the services' own HTTP and processes, not the AWS calls, runs once, in `make test`:
-# the browser stories (the pages), the API fuzzing (request validation, ~90 s) and the rolling
-# restart (frontends draining, ~100 s). Every AWS call they make is made by the other tests.
+# the browser stories (the pages), the API fuzzing (request validation, ~90 s), the rolling
+# restart (frontends draining, ~100 s) and the short soak (~150 s: its emulator and database
+# faults are the stack's own servers', which this tier does not run; it passed here on
+# 2026-11-30 with the rest of its faults). Every AWS call they make is made by the other tests.
 AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT" \
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT" \
   $PY -m pytest -q -m "not browser" tests/integration tests/e2e tests/localstack \
     --deselect tests/e2e/test_zzz_api_fuzz.py \
     --deselect tests/e2e/test_zzy_rolling_restart.py \
+    --deselect tests/e2e/test_zzzz_soak_short.py \
     "$@"

@@ -25,7 +25,10 @@ from chaos_harness import (
     wait_until_async,
 )
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]
+# Long: it waits out a 60 s lease. `make test` runs the same mechanism in ~10 s
+# (tests/integration/test_consumer.py, a message outlasting another delivery's lease);
+# `make test-chaos` runs this one.
+pytestmark = [pytest.mark.chaos, pytest.mark.long, pytest.mark.timeout(240)]
 
 REFUNDED_WITHIN = 180.0
 
