@@ -259,7 +259,10 @@ class Consumer:
             reason=reason,
             receive_count=message.receive_count,
             retry_in_seconds=delay,
-            exc_info=not isinstance(error, TimeoutError | ConnectionError),
+            transient=is_transient(error),
+            # A dependency away or another delivery's lease says all in its reason; a
+            # traceback is for what may be a bug.
+            exc_info=not is_transient(error),
         )
         await self._change_visibility(message.receipt_handle, delay)
         self._metrics.retried()
