@@ -108,7 +108,11 @@ async def test_authentication_then_webhook_confirms_and_late_or_repeated_webhook
     async with session.post(url, data={"outcome": "succeed"}) as response:
         assert response.status == 200
     confirmed = await customer.settled(placed["id"])
-    assert confirmed["status"] == "CONFIRMED" and confirmed["payment_action"] is None
+    assert confirmed["status"] == "CONFIRMED" and confirmed["payment_action"] is None, (
+        confirmed["reason"],
+        confirmed["history"],
+        action["expires_at"],
+    )
 
     # The processor sends again, and out of order: the success twice, the older
     # requires_action after it, and a failure (a new event) last. Nothing moves backwards.
