@@ -9,8 +9,10 @@ client of `AwsClients` reports each operation it calls, and the set is kept in
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,12 @@ CALL_LOG_ENV = "ECOMMERCE_AWS_CALL_LOG"
 
 _SEEN: set[tuple[str, str]] = set()
 """One set per process, whatever the number of clients and `AwsClients` in it."""
+_VERSIONS = itertools.count(1)
+_WRITING = threading.Lock()
+_written = 0
+"""The newest version of the set on disk: the writes run in the executor's threads, one at a
+time, and an older one that comes last is dropped (two at once shared one temporary file and
+left a torn line in the log)."""
 
 
 def _module() -> str | None:
@@ -44,10 +52,16 @@ class CallLog:
             return
         _SEEN.add(call)
         lines = "".join(f"{service} {operation}\n" for service, operation in sorted(_SEEN))
-        asyncio.get_running_loop().run_in_executor(None, self._write, lines)
+        version = next(_VERSIONS)
+        asyncio.get_running_loop().run_in_executor(None, self._write, lines, version)
 
-    def _write(self, lines: str) -> None:
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(lines)
-        temporary.replace(self._file)
+    def _write(self, lines: str, version: int) -> None:
+        global _written
+        with _WRITING:
+            if version < _written:
+                return
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self._file.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(lines)
+            temporary.replace(self._file)
+            _written = version
