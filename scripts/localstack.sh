@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# LocalStack in host mode (no Docker) on 127.0.0.1:4566 with SQS, SNS, S3 and Secrets Manager,
-# for the integration suite (DESIGN §6, issue 4).
+# LocalStack in host mode (no Docker) on 127.0.0.1:4566 (or LOCALSTACK_PORT) with SQS, SNS, S3 and
+# Secrets Manager, for the integration suite (DESIGN §6, issue 4).
 #
 #   scripts/localstack.sh start    install on first use, start, wait until healthy (no-op if up)
 #   scripts/localstack.sh stop     stop it and everything it spawned, wait until the port is free
@@ -11,6 +11,7 @@
 # else pyenv's newest 3.13.x, else python3.13 on PATH) from requirements-localstack.lock with
 # plain pip. Its log, pid file and file system live under .localstack/. Tunables (environment):
 #   LOCALSTACK_PYTHON           path of a Python 3.13 interpreter to build the venv with
+#   LOCALSTACK_PORT             its port on 127.0.0.1 (default 4566)
 #   LOCALSTACK_START_TIMEOUT    seconds to wait for a healthy start (default 120)
 #   LOCALSTACK_STOP_TIMEOUT     seconds to wait for a clean stop before SIGKILL (default 20)
 # Any other LocalStack setting exported by the caller (DEBUG=1, SQS_ENDPOINT_STRATEGY=path, ...)
@@ -29,7 +30,7 @@ INSTALL_LOG="$STATE/install.log"
 STAMP="$VENV/.installed"
 
 HOST=127.0.0.1
-PORT=4566
+PORT="${LOCALSTACK_PORT:-4566}"
 SERVICES=sqs,sns,s3,secretsmanager
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${LOCALSTACK_STOP_TIMEOUT:-20}"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-LOCALSTACK_ENDPOINT=${LOCALSTACK_ENDPOINT:-http://127.0.0.1:4566}
+LOCALSTACK_ENDPOINT=http://127.0.0.1:${LOCALSTACK_PORT:-4566}
 MOTO_PORT=${MOTO_PORT:-$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 mkdir -p .localstack
 
@@ -34,16 +34,10 @@ echo "==> running the integration and end-to-end tiers against LocalStack"
 # restart (frontends draining, ~100 s) and the short soak (~150 s: its emulator and database
 # faults are the stack's own servers', which this tier does not run; it passed here on
 # 2026-11-30 with the rest of its faults). Every AWS call they make is made by the other tests.
-# Left out until diagnosed: the 3-D Secure story (passes in make test, and alone here). In this
-# whole tier, on 2026-11-30, twice, the order was cancelled `payment_expired` after its
-# authentication: the webhook that follows it was never applied, with 20 s and with 45 s to
-# authenticate, so it is not LocalStack's slower delivery. The expiry test still runs here.
 AWS_ENDPOINT_URL="$LOCALSTACK_ENDPOINT" \
 AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT" \
-PAYMENT_ACTION_EXPIRY_SECONDS="${PAYMENT_ACTION_EXPIRY_SECONDS:-45}" \
   $PY -m pytest -q -m "not browser" tests/integration tests/e2e tests/localstack \
     --deselect tests/e2e/test_zzz_api_fuzz.py \
     --deselect tests/e2e/test_zzy_rolling_restart.py \
     --deselect tests/e2e/test_zzzz_soak_short.py \
-    --deselect "tests/e2e/test_payment_webhooks_e2e.py::test_authentication_then_webhook_confirms_and_late_or_repeated_webhooks_change_nothing" \
     "$@"

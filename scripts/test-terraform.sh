@@ -7,10 +7,10 @@
 #
 #   scripts/test-terraform.sh              both tiers: moto, then LocalStack
 #   scripts/test-terraform.sh moto         the embedded emulator (moto server, as ecommerce dev runs it)
-#   scripts/test-terraform.sh localstack   LocalStack on 127.0.0.1:4566 (SQS, SNS, S3, Secrets
+#   scripts/test-terraform.sh localstack   LocalStack on 127.0.0.1:$LOCALSTACK_PORT (4566) (SQS, SNS, S3, Secrets
 #                                          Manager) with DynamoDB on moto, as make test-localstack
 #
-# LocalStack listens on a fixed port: on a shared machine run this under
+# LocalStack listens on one port (LOCALSTACK_PORT): on a shared machine run this under
 # `flock /tmp/localstack.lock`. Needs terraform and the offline aws provider
 # (scripts/terraform-env.sh says where it looks). Each tier prints its durations.
 set -euo pipefail
@@ -95,7 +95,7 @@ run_tier() {
   if [[ "$tier" == localstack ]]; then
     if ! bash scripts/localstack.sh status >/dev/null 2>&1; then localstack_started=1; fi
     bash scripts/localstack.sh start
-    aws="http://127.0.0.1:4566"
+    aws="http://127.0.0.1:${LOCALSTACK_PORT:-4566}"
     account=000000000000
   else
     aws="$MOTO_URL"

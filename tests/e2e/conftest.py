@@ -70,6 +70,27 @@ def stack_environ(
     return env
 
 
+@pytest.fixture
+async def separate_stack_environ(stack_environ: dict[str, str]) -> AsyncIterator[dict[str, str]]:
+    """The environment of a second stack booted beside `stack`: its own resources on a shared
+    AWS endpoint (a new `ECOMMERCE_PREFIX`) and its own database on a shared server. Sharing
+    them, the two stacks' workers would take each other's messages, and the second stack's
+    start would put its gateway simulator's webhook secret where `stack`'s webhooks frontend
+    reads it, so `stack` would refuse its own simulator's webhooks from then on."""
+    env = dict(stack_environ)
+    if env.get("AWS_ENDPOINT_URL", "").strip() and provisioning_enabled(env):
+        env["ECOMMERCE_PREFIX"] = f"e{uuid.uuid4().hex[:10]}"
+    server = env.get("DATABASE_URL", "").strip()
+    if not server:
+        yield env
+        return
+    name = f"e2e_{uuid.uuid4().hex[:12]}"
+    await ensure_database(server, name)
+    env["DATABASE_URL"] = database_dsn(server, name)
+    yield env
+    await drop_database(server, name)
+
+
 @pytest.fixture(scope="session")
 def stack(stack_environ: dict[str, str], server_dir: Path) -> Iterator[RunningStack]:
     (server_dir / "stack").mkdir()

@@ -180,9 +180,9 @@ def test_a_second_stack_on_the_same_state_refuses_to_start(
 
 
 def test_sigterm_stops_a_stack_and_leaves_nothing_running(
-    stack_environ: dict[str, str], stack_dir: Path
+    separate_stack_environ: dict[str, str], stack_dir: Path
 ) -> None:
-    second = boot_stack(stack_environ, stack_dir / "state")
+    second = boot_stack(separate_stack_environ, stack_dir / "state")
     assert second.stack["processes"]
     stop_stack(second, signal.SIGTERM)
     assert "stopped; no process of the stack is left" in second.output.read_text()
@@ -209,17 +209,17 @@ def test_reset_without_start_only_wipes_the_state(
 
 
 def test_a_killed_runs_leftovers_are_ended_by_the_next_run(
-    stack_environ: dict[str, str], stack_dir: Path
+    separate_stack_environ: dict[str, str], stack_dir: Path
 ) -> None:
     state = stack_dir / "state"
-    crashed = boot_stack(stack_environ, state)
+    crashed = boot_stack(separate_stack_environ, state)
     orphans = crashed.pids()
     os.kill(crashed.process.pid, signal.SIGKILL)  # the supervisor only: its children live on
     crashed.process.wait(timeout=10)
     assert any(pid_alive(pid) for pid in orphans.values())
     assert (state / "owned.json").exists()
 
-    second = boot_stack(stack_environ, state)
+    second = boot_stack(separate_stack_environ, state)
     try:
         assert "left running by a previous run" in second.output.read_text()
         assert not [name for name, pid in orphans.items() if pid_alive(pid)]
