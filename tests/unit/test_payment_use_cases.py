@@ -287,6 +287,27 @@ async def test_the_webhook_settles_a_waiting_payment_once(
     assert published.types() == ["PaymentActionRequired", "PaymentSucceeded"]
 
 
+async def test_the_outcome_of_a_charge_settled_by_its_own_answer_is_read_not_remembered(
+    payments: Payments,
+    ledger: InMemoryLedger,
+    gateway: InMemoryGateway,
+    published: RecordingPublisher,
+) -> None:
+    # The common case: the charge call's answer settled the payment; the processor reports
+    # the same outcome by webhook. One read of the payment shows it changes nothing.
+    event, payload = reserved("tok_visa")
+    await payments.on_inventory_reserved(event, payload)
+    [intent] = gateway.intents.values()
+    webhooks = ProcessorEvents(ledger, published)
+    obj = {"id": intent.id, "metadata": {"order_id": payload.order_id}}
+    for event_type in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        await webhooks(webhook(event_type, obj))
+    assert ledger.webhooks == {}  # no mark read or written: nothing to remember
+    assert published.types() == ["PaymentSucceeded"]
+    record = await ledger.get(payload.order_id)
+    assert record is not None and record.status is PaymentStatus.COMPLETED and record.approved
+
+
 async def test_a_failed_authentication_is_a_payment_failed(
     payments: Payments,
     ledger: InMemoryLedger,

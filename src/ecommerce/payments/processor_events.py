@@ -5,6 +5,11 @@ The frontend verified each event before queueing it. Here each is applied once p
 change being conditional), and never moves a payment backwards: only a payment waiting for
 the customer (ACTION_REQUIRED) is settled by `payment_intent.succeeded` / `.payment_failed`;
 a late or repeated event meets a settled payment and changes nothing.
+
+Most events are of that last kind: the processor reports every charge's outcome, and the
+charge call's own answer settled the payment already. Such an event is recognised from the
+payment alone (one read) and neither looked up nor marked by its id: it changes nothing
+however often it comes, and reading and writing its mark were two of the order's AWS calls.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from ecommerce.platform.messaging.publisher import Publisher
 log = get_logger("payments.webhooks")
 
 PRODUCER = "payments"
+
+SETTLING = frozenset({"payment_intent.succeeded", "payment_intent.payment_failed"})
+OPEN = frozenset({PaymentStatus.INPROGRESS, PaymentStatus.ACTION_REQUIRED})
+"""The payment states a settling event can still act on (or must come back for)."""
 
 
 def _object(event: dict[str, Any]) -> dict[str, Any]:
@@ -55,24 +64,43 @@ class ProcessorEvents:
             raise PoisonMessage("webhook body is not an event")
         event_id, event_type = event["id"], str(event.get("type"))
         structlog.contextvars.bind_contextvars(event_id=event_id, event_type=event_type)
+        obj = _object(event)
+        order_id, record = await self._payment_of(obj)
+        if record is not None and event_type in SETTLING and record.status not in OPEN:
+            log.info("webhook_applied", outcome=f"ignored: payment is {record.status.value}")
+            return
         if await self._ledger.webhook_seen(event_id):
             log.info("webhook_duplicate")
             return
-        outcome, final = await self.apply(event_type, _object(event))
+        outcome, final = await self._apply(event_type, obj, order_id, record)
         if final:
             await self._ledger.mark_webhook(event_id, event_type, outcome)
         log.info("webhook_applied", outcome=outcome)
 
-    async def apply(self, event_type: str, obj: dict[str, Any]) -> tuple[str, bool]:
-        """What the event did, and whether that is final (else a redelivery looks again)."""
+    async def _payment_of(self, obj: dict[str, Any]) -> tuple[str | None, PaymentRecord | None]:
         order_id = _order_id(obj)
         if order_id is None:
-            return "ignored: no order_id in the metadata", True
+            return None, None
         structlog.contextvars.bind_contextvars(order_id=order_id)
-        record = await self._ledger.get(order_id)
+        return order_id, await self._ledger.get(order_id)
+
+    async def apply(self, event_type: str, obj: dict[str, Any]) -> tuple[str, bool]:
+        """What the event did, and whether that is final (else a redelivery looks again)."""
+        order_id, record = await self._payment_of(obj)
+        return await self._apply(event_type, obj, order_id, record)
+
+    async def _apply(
+        self,
+        event_type: str,
+        obj: dict[str, Any],
+        order_id: str | None,
+        record: PaymentRecord | None,
+    ) -> tuple[str, bool]:
+        if order_id is None:
+            return "ignored: no order_id in the metadata", True
         if record is None:
             return "ignored: no payment for this order", True
-        if event_type in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        if event_type in SETTLING:
             return await self._settle(record, obj, event_type == "payment_intent.succeeded")
         if event_type == "charge.refunded":
             refunds = obj.get("refunds")
