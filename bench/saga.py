@@ -63,7 +63,14 @@ TARGET_SETTLED_PER_SECOND = 30
 TARGET_P50_SECONDS = 1.0
 TARGET_CALLS_PER_ORDER = 10
 TARGET_CPU_MS_PER_ORDER = 20
-OUR_PROCESSES = ("orders", "outbox-relay", "inventory-worker", "orders-worker", "payments-worker")
+OUR_PROCESSES = (
+    "orders",
+    "outbox-relay",
+    "inventory-worker",
+    "orders-worker",
+    "payments-worker",
+    "webhooks",
+)
 """Our deployables on the order path (the CPU target). Not the dev edge (the ALB in AWS), the
 supervisor, the servers or the gateway simulator: each has its own line in the results."""
 PROFILED = ("inventory-worker", "payments-worker", "orders-worker", "outbox-relay", "orders")
@@ -75,6 +82,7 @@ SAGA_OPERATIONS = (
     "sns Publish",
     "sns PublishBatch",
     "sqs ReceiveMessage",
+    "sqs SendMessage",  # the webhooks frontend queues each processor event it verified
     "sqs DeleteMessageBatch",
     "sqs DeleteMessage",
     "sqs ChangeMessageVisibility",
