@@ -7,8 +7,8 @@
 #
 #   scripts/test-terraform.sh              both tiers: moto, then LocalStack
 #   scripts/test-terraform.sh moto         the embedded emulator (moto server, as ecommerce dev runs it)
-#   scripts/test-terraform.sh localstack   LocalStack on 127.0.0.1:$LOCALSTACK_PORT (4566) (SQS, SNS, S3, Secrets
-#                                          Manager) with DynamoDB on moto, as make test-localstack
+#   scripts/test-terraform.sh localstack   LocalStack on LOCALSTACK_PORT (4566): SQS, SNS, S3,
+#                                          Secrets Manager; DynamoDB on moto, as make test-localstack
 #
 # LocalStack listens on one port (LOCALSTACK_PORT): on a shared machine run this under
 # `flock /tmp/localstack.lock`. Needs terraform and the offline aws provider

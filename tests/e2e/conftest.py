@@ -12,6 +12,7 @@ stack runs on the resources that exist under the `ECOMMERCE_PREFIX` given.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -29,10 +30,9 @@ from ecommerce.devstack.provisioned import provisioning_enabled
 from ecommerce.platform.call_log import CALL_LOG_ENV
 
 
-@pytest.fixture(scope="session")
-async def stack_database_url(original_environ: dict[str, str]) -> AsyncIterator[str | None]:
-    """With an external DATABASE_URL, a fresh database on that server for the stack."""
-    server = original_environ.get("DATABASE_URL", "").strip()
+@contextlib.asynccontextmanager
+async def fresh_database(server: str) -> AsyncIterator[str | None]:
+    """With a server's DSN, a new database on it (dropped after); with none, None."""
     if not server:
         yield None
         return
@@ -40,6 +40,13 @@ async def stack_database_url(original_environ: dict[str, str]) -> AsyncIterator[
     await ensure_database(server, name)
     yield database_dsn(server, name)
     await drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+async def stack_database_url(original_environ: dict[str, str]) -> AsyncIterator[str | None]:
+    """With an external DATABASE_URL, a fresh database on that server for the stack."""
+    async with fresh_database(original_environ.get("DATABASE_URL", "").strip()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -80,15 +87,10 @@ async def separate_stack_environ(stack_environ: dict[str, str]) -> AsyncIterator
     env = dict(stack_environ)
     if env.get("AWS_ENDPOINT_URL", "").strip() and provisioning_enabled(env):
         env["ECOMMERCE_PREFIX"] = f"e{uuid.uuid4().hex[:10]}"
-    server = env.get("DATABASE_URL", "").strip()
-    if not server:
+    async with fresh_database(env.get("DATABASE_URL", "").strip()) as url:
+        if url is not None:
+            env["DATABASE_URL"] = url
         yield env
-        return
-    name = f"e2e_{uuid.uuid4().hex[:12]}"
-    await ensure_database(server, name)
-    env["DATABASE_URL"] = database_dsn(server, name)
-    yield env
-    await drop_database(server, name)
 
 
 @pytest.fixture(scope="session")
